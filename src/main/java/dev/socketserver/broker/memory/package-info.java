@@ -1,0 +1,2 @@
+/** The in-process broker: single node only. */
+package dev.socketserver.broker.memory;

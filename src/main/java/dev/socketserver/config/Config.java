@@ -1,0 +1,89 @@
+package dev.socketserver.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * Every setting of socket-server, validated. The README's configuration table lists the same
+ * names and defaults; keep them in step.
+ */
+public record Config(
+        String tokenKey,
+        int httpPort,
+        int grpcPort,
+        String jwtSecret,
+        String jwtAudience,
+        String jwtIssuer,
+        List<String> apiKeys,
+        boolean apiInsecure,
+        long clientQueueMaxBytes,
+        Duration pingInterval,
+        Duration pongTimeout,
+        int maxRoomsPerConnection,
+        int wsMaxMessageBytes,
+        int maxPublishBytes,
+        Duration shutdownTimeout) {
+
+    public Config {
+        apiKeys = List.copyOf(apiKeys);
+    }
+
+    /** Whether any connection authentication is configured. */
+    public boolean authConfigured() {
+        return jwtSecret != null;
+    }
+
+    /**
+     * Reads every setting from {@code source} (name to raw value, {@code null} if unset).
+     *
+     * @throws ConfigException listing every invalid setting
+     */
+    public static Config load(UnaryOperator<String> source) {
+        Settings s = new Settings(source);
+        String tokenKey = s.string("TOKEN_KEY", "t");
+        int httpPort = s.intIn("HTTP_PORT", 3003, 0, 65535);
+        int grpcPort = s.intIn("GRPC_PORT", 9003, 0, 65535);
+        String secret = s.string("AUTH_JWT_SECRET", null);
+        if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+            s.problems().add("AUTH_JWT_SECRET: must be at least 32 bytes (256 bits) for HS256");
+        }
+        Config c = new Config(
+                tokenKey,
+                httpPort,
+                grpcPort,
+                secret,
+                s.string("AUTH_JWT_AUDIENCE", null),
+                s.string("AUTH_JWT_ISSUER", null),
+                s.list("API_KEYS"),
+                s.bool("API_INSECURE", false),
+                s.bytes("CLIENT_QUEUE_MAX_BYTES", 1 << 20, 1024, 1L << 30),
+                s.duration("PING_INTERVAL", Duration.ofSeconds(25), Duration.ofMillis(100), Duration.ofHours(1)),
+                s.duration("PONG_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofHours(1)),
+                s.intIn("MAX_ROOMS_PER_CONNECTION", 128, 1, 100_000),
+                (int) s.bytes("WS_MAX_MESSAGE_BYTES", 64 * 1024, 16, 16 << 20),
+                (int) s.bytes("MAX_PUBLISH_BYTES", 1 << 20, 1024, 64 << 20),
+                s.duration("SHUTDOWN_TIMEOUT", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)));
+        if (!tokenKey.matches("[A-Za-z0-9_.~-]+")) {
+            s.problems().add("TOKEN_KEY=" + tokenKey + ": must be a plain query parameter name");
+        }
+        if (!s.problems().isEmpty()) {
+            throw new ConfigException(s.problems());
+        }
+        return c;
+    }
+
+    /** System properties, then environment variables, then {@code fallback} (e.g. context parameters). */
+    public static UnaryOperator<String> standardSource(UnaryOperator<String> fallback) {
+        return name -> {
+            String v = System.getProperty(name);
+            if (v == null) {
+                v = System.getenv(name);
+            }
+            if (v == null && fallback != null) {
+                v = fallback.apply(name);
+            }
+            return v;
+        };
+    }
+}

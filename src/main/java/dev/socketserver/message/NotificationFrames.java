@@ -1,0 +1,32 @@
+package dev.socketserver.message;
+
+/**
+ * Renders a publication as the frame clients receive (protocol v1):
+ * {@code {"type":"info","entityId":"e","message":<body>,"room":"R","offset":42,"epoch":"E"}}.
+ * {@code room} appears only for room notifications, {@code offset}/{@code epoch} only where the
+ * stream keeps history. Called once per publication; every recipient shares the result.
+ */
+public final class NotificationFrames {
+    private NotificationFrames() {
+    }
+
+    public static Frame render(Publication p) {
+        Notification n = p.notification();
+        StringBuilder sb = new StringBuilder(64 + n.bodyJson().length() + n.entityId().length());
+        sb.append("{\"type\":");
+        Json.quote(sb, n.type());
+        sb.append(",\"entityId\":");
+        Json.quote(sb, n.entityId());
+        sb.append(",\"message\":").append(n.bodyJson());
+        if (p.target() instanceof Target.Room room) {
+            sb.append(",\"room\":");
+            Json.quote(sb, room.name());
+        }
+        StreamPosition pos = p.position();
+        if (pos != null) {
+            sb.append(",\"offset\":").append(pos.offset()).append(",\"epoch\":");
+            Json.quote(sb, pos.epoch());
+        }
+        return Frame.of(sb.append('}').toString());
+    }
+}

@@ -1,0 +1,19 @@
+package dev.socketserver.node;
+
+import java.time.Duration;
+
+/**
+ * Node tuning, already validated by the configuration layer.
+ *
+ * @param clientQueueMaxBytes per-connection outbound bound; over it a client is closed as a slow consumer
+ * @param pingInterval        how often the server pings every client
+ * @param pongTimeout         how long after a ping a silent client is closed
+ * @param maxRoomsPerClient   rooms one connection may be in
+ */
+public record NodeOptions(long clientQueueMaxBytes, Duration pingInterval, Duration pongTimeout,
+                          int maxRoomsPerClient) {
+
+    public static NodeOptions defaults() {
+        return new NodeOptions(1 << 20, Duration.ofSeconds(25), Duration.ofSeconds(10), 128);
+    }
+}

@@ -1,0 +1,210 @@
+package dev.socketserver.transport.grpc;
+
+import dev.socketserver.config.Config;
+import dev.socketserver.node.Node;
+import dev.socketserver.transport.grpc.proto.NotificationServiceGrpc;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.servlet.jakarta.ServletAdapter;
+import io.grpc.servlet.jakarta.ServletServerBuilder;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+
+/**
+ * Serves gRPC from the servlet container: builds the services on grpc-servlet with our own
+ * executors, maps one servlet per service path (mapping {@code /*} would hide static files),
+ * and drains on shutdown: new calls get UNAVAILABLE, in-flight calls finish (bounded), then the
+ * adapter and executors stop so the container sees no leaked threads.
+ */
+public final class GrpcEndpoint implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(GrpcEndpoint.class.getName());
+    /** Every gRPC service path; the servlet is mapped to each. */
+    static final String[] SERVICES = {
+        "notifications.NotificationService",
+        "notificationspb.NotificationService",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+    };
+
+    private final ExecutorService executor;
+    private final ScheduledExecutorService scheduler;
+    private final ServletAdapter adapter;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Object drained = new Object();
+    private volatile boolean draining;
+
+    @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl versions only speak it
+    public GrpcEndpoint(Node node, Config config) {
+        int threads = Math.max(4, Runtime.getRuntime().availableProcessors() * 2);
+        this.executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), threads("socket-server-grpc"));
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, threads("socket-server-grpc-timer"));
+        s.setRemoveOnCancelPolicy(true);
+        this.scheduler = s;
+        NotificationGrpcService service = new NotificationGrpcService(node);
+        if (config.apiKeys().isEmpty() && !config.apiInsecure()) {
+            LOG.warning("gRPC API refuses every call: no API key is configured (set API_KEYS, "
+                    + "or API_INSECURE=true for local development only)");
+        } else if (config.apiInsecure()) {
+            LOG.warning("API_INSECURE=true: the gRPC API accepts calls without an API key; never do this in production");
+        }
+        ServletServerBuilder builder = new ServletServerBuilder()
+                .executor(executor)
+                .scheduledExecutorService(scheduler)
+                .maxInboundMessageSize(config.maxPublishBytes())
+                .addService(NotificationServiceGrpc.bindService(service))
+                .addService(dev.socketserver.transport.grpc.proto.alias.NotificationServiceGrpc.bindService(service))
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(ProtoReflectionService.newInstance())
+                .intercept(new ApiKeyInterceptor(config.apiKeys(), config.apiInsecure()))
+                .intercept(new DrainInterceptor());
+        this.adapter = builder.buildServletAdapter();
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Maps the gRPC servlet at every service path. */
+    public void install(ServletContext context) {
+        ServletRegistration.Dynamic reg = context.addServlet("socket-server-grpc", new AdapterServlet(adapter));
+        reg.setAsyncSupported(true);
+        reg.setLoadOnStartup(1);
+        for (String svc : SERVICES) {
+            reg.addMapping("/" + svc + "/*");
+        }
+    }
+
+    /** Refuses new calls from now on; in-flight calls keep running. */
+    public void startDraining() {
+        draining = true;
+    }
+
+    /** Waits up to {@code timeout} for in-flight calls, then stops everything. Idempotent. */
+    public void shutdown(Duration timeout) {
+        draining = true;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (drained) {
+            while (inFlight.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    LOG.warning(inFlight.get() + " gRPC call(s) still running after " + timeout + "; stopping anyway");
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(drained, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        adapter.destroy();
+        executor.shutdown();
+        scheduler.shutdownNow();
+        try {
+            if (!executor.awaitTermination(2, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            executor.shutdownNow();
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+
+    /** Counts calls so shutdown can wait for them, and refuses calls once draining. */
+    private final class DrainInterceptor implements ServerInterceptor {
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                           ServerCallHandler<Q, R> next) {
+            if (draining) {
+                call.close(Status.UNAVAILABLE.withDescription("server is shutting down"), new Metadata());
+                return new ServerCall.Listener<>() { };
+            }
+            inFlight.incrementAndGet();
+            ServerCall.Listener<Q> delegate;
+            try {
+                delegate = next.startCall(call, headers);
+            } catch (RuntimeException e) {
+                done();
+                throw e;
+            }
+            return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
+                @Override
+                public void onComplete() {
+                    try {
+                        super.onComplete();
+                    } finally {
+                        done();
+                    }
+                }
+
+                @Override
+                public void onCancel() {
+                    try {
+                        super.onCancel();
+                    } finally {
+                        done();
+                    }
+                }
+            };
+        }
+
+        private void done() {
+            if (inFlight.decrementAndGet() == 0) {
+                synchronized (drained) {
+                    drained.notifyAll();
+                }
+            }
+        }
+    }
+
+    /** The servlet around the adapter ({@code GrpcServlet}'s adapter constructor is not public). */
+    private static final class AdapterServlet extends HttpServlet {
+        private final transient ServletAdapter adapter;
+
+        AdapterServlet(ServletAdapter adapter) {
+            this.adapter = adapter;
+        }
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            adapter.doGet(req, resp);
+        }
+
+        @Override
+        protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            adapter.doPost(req, resp);
+        }
+    }
+}

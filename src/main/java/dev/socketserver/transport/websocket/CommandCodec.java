@@ -1,0 +1,103 @@
+package dev.socketserver.transport.websocket;
+
+import dev.socketserver.error.ErrorCode;
+import dev.socketserver.error.ServerException;
+import dev.socketserver.message.Json;
+import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
+import java.io.StringReader;
+
+/**
+ * Parses client frames into {@link Command}s and renders replies. Every problem becomes a
+ * {@link CommandException} carrying the command's id (when one could be read) and a
+ * {@code bad_request}, so the caller can answer with an error frame and keep the connection.
+ */
+final class CommandCodec {
+    private final JsonProvider json = JsonProvider.provider();
+
+    /** A command that could not be parsed or is invalid. */
+    static final class CommandException extends Exception {
+        final String id;
+        final ServerException error;
+
+        CommandException(String id, ServerException error) {
+            super(error.getMessage(), null, false, false);
+            this.id = id;
+            this.error = error;
+        }
+    }
+
+    Command parse(String text) throws CommandException {
+        JsonValue value;
+        try (JsonReader reader = json.createReader(new StringReader(text))) {
+            value = reader.readValue();
+        } catch (JsonException | IllegalStateException | NumberFormatException | ArithmeticException e) {
+            throw new CommandException(null, ServerException.badRequest("malformed JSON"));
+        }
+        if (!(value instanceof JsonObject obj)) {
+            throw new CommandException(null, ServerException.badRequest("a command must be a JSON object"));
+        }
+        String id = readId(obj);
+        JsonValue action = obj.get("action");
+        if (!(action instanceof JsonString a)) {
+            throw new CommandException(id, ServerException.badRequest("action must be a string"));
+        }
+        return switch (a.getString()) {
+            case "enter" -> new Command.Enter(id, string(obj, "room", id));
+            case "leave" -> new Command.Leave(id, string(obj, "room", id));
+            case "ping" -> new Command.Ping(id);
+            case "refresh" -> new Command.Refresh(id, string(obj, "token", id));
+            default -> throw new CommandException(id,
+                    ServerException.badRequest("unknown action; expected enter, leave, ping or refresh"));
+        };
+    }
+
+    private static String readId(JsonObject obj) throws CommandException {
+        JsonValue id = obj.get("id");
+        if (id == null || id.getValueType() == JsonValue.ValueType.NULL) {
+            return null;
+        }
+        if (id.getValueType() == JsonValue.ValueType.NUMBER || id.getValueType() == JsonValue.ValueType.STRING) {
+            String raw = id.toString();
+            if (raw.length() > 64) {
+                throw new CommandException(null, ServerException.badRequest("id must be at most 64 characters"));
+            }
+            return raw;
+        }
+        throw new CommandException(null, ServerException.badRequest("id must be a number or a string"));
+    }
+
+    private static String string(JsonObject obj, String field, String id) throws CommandException {
+        JsonValue v = obj.get(field);
+        if (v instanceof JsonString s && !s.getString().isEmpty()) {
+            return s.getString();
+        }
+        throw new CommandException(id, ServerException.badRequest(field + " must be a non-empty string"));
+    }
+
+    /** {@code {"id":7,"ok":true<extra>}}; {@code extra} is pre-rendered members starting with a comma. */
+    static String ok(String id, String extra) {
+        StringBuilder sb = new StringBuilder(32);
+        sb.append('{');
+        if (id != null) {
+            sb.append("\"id\":").append(id).append(',');
+        }
+        return sb.append("\"ok\":true").append(extra).append('}').toString();
+    }
+
+    /** {@code {"id":7,"error":{"code":"forbidden","message":"..."}}}, id omitted when absent. */
+    static String error(String id, ErrorCode code, String message) {
+        StringBuilder sb = new StringBuilder(64);
+        sb.append('{');
+        if (id != null) {
+            sb.append("\"id\":").append(id).append(',');
+        }
+        sb.append("\"error\":{\"code\":");
+        Json.quote(sb, code.wire()).append(",\"message\":");
+        return Json.quote(sb, message).append("}}").toString();
+    }
+}

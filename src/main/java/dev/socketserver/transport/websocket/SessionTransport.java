@@ -1,0 +1,98 @@
+package dev.socketserver.transport.websocket;
+
+import dev.socketserver.hub.Transport;
+import dev.socketserver.message.Frame;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Adapts a {@link Session} to a core {@link Transport}: frames go out one async send after
+ * another (the Jakarta API allows one outstanding async send per session). Closing may block
+ * in some containers while a write is stuck, so it runs on {@code closer}, never on the
+ * publishing thread.
+ */
+final class SessionTransport implements Transport {
+    private static final Logger LOG = Logger.getLogger(SessionTransport.class.getName());
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+    private final Session session;
+    private final RemoteEndpoint.Async remote;
+    private final Executor closer;
+
+    SessionTransport(Session session, Executor closer) {
+        this.session = session;
+        this.remote = session.getAsyncRemote();
+        this.closer = closer;
+    }
+
+    @Override
+    public void write(List<Frame> frames, Consumer<Throwable> done) {
+        new BatchWrite(frames, done).next();
+    }
+
+    /** Walks a batch; each completion sends the next frame. */
+    private final class BatchWrite implements SendHandler {
+        private final List<Frame> frames;
+        private final Consumer<Throwable> done;
+        private int index;
+
+        BatchWrite(List<Frame> frames, Consumer<Throwable> done) {
+            this.frames = frames;
+            this.done = done;
+        }
+
+        void next() {
+            while (index < frames.size()) {
+                Frame f = frames.get(index++);
+                if (f == Frame.PING) {
+                    try {
+                        remote.sendPing(EMPTY.duplicate());
+                    } catch (IOException | RuntimeException e) {
+                        done.accept(e);
+                        return;
+                    }
+                    continue;
+                }
+                try {
+                    remote.sendText(f.text(), this);
+                } catch (RuntimeException e) {
+                    done.accept(e);
+                }
+                return;
+            }
+            done.accept(null);
+        }
+
+        @Override
+        public void onResult(SendResult result) {
+            if (!result.isOK()) {
+                done.accept(result.getException() != null ? result.getException() : new IOException("send failed"));
+            } else {
+                next();
+            }
+        }
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        closer.execute(() -> {
+            try {
+                if (session.isOpen()) {
+                    session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.FINE, "close failed", e);
+            }
+        });
+    }
+}

@@ -1,0 +1,77 @@
+package dev.socketserver.transport.websocket;
+
+import dev.socketserver.auth.TokenVerifier;
+import dev.socketserver.config.Config;
+import dev.socketserver.node.Node;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRegistration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Everything the WebSocket edge shares across connections: the node, the verifier, the
+ * command codec and two small pools (one for closes that may block, one timer for token
+ * expiry). Installs the {@code /ws} servlet.
+ */
+public final class WebSocketGateway implements AutoCloseable {
+    final Node node;
+    final TokenVerifier verifier;
+    final Config config;
+    final CommandCodec codec = new CommandCodec();
+    final ExecutorService closer;
+    final ScheduledExecutorService timer;
+
+    public WebSocketGateway(Node node, TokenVerifier verifier, Config config) {
+        this.node = node;
+        this.verifier = verifier;
+        this.config = config;
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), threads("socket-server-ws-close"));
+        pool.allowCoreThreadTimeOut(true);
+        this.closer = pool;
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("socket-server-ws-timer"));
+        t.setRemoveOnCancelPolicy(true);
+        this.timer = t;
+    }
+
+    private static java.util.concurrent.ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread th = new Thread(r, prefix + "-" + n.incrementAndGet());
+            th.setDaemon(true);
+            return th;
+        };
+    }
+
+    /** Maps the handshake servlet at {@code /ws}. */
+    public void install(ServletContext context) {
+        ServletRegistration.Dynamic reg = context.addServlet("socket-server-ws", new UpgradeServlet(this));
+        reg.addMapping("/ws");
+        reg.setAsyncSupported(true);
+        reg.setLoadOnStartup(1);
+    }
+
+    /** Idle limit for a connection: generous next to the heartbeat, which does the real work. */
+    long maxIdleMillis() {
+        return config.pingInterval().plus(config.pongTimeout()).multipliedBy(2).toMillis();
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        closer.shutdown();
+        try {
+            if (!closer.awaitTermination(config.shutdownTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+                closer.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closer.shutdownNow();
+        }
+    }
+}

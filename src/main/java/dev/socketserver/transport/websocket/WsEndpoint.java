@@ -1,0 +1,158 @@
+package dev.socketserver.transport.websocket;
+
+import dev.socketserver.auth.Principal;
+import dev.socketserver.error.ErrorCode;
+import dev.socketserver.error.ServerException;
+import dev.socketserver.hub.Client;
+import dev.socketserver.hub.Disconnect;
+import dev.socketserver.message.Frame;
+import dev.socketserver.message.Json;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.PongMessage;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One WebSocket connection: reads commands, answers on the client's own outbound queue (so
+ * replies and notifications keep their order), and closes the connection when its token
+ * expires unless a refresh arrived.
+ */
+final class WsEndpoint extends Endpoint {
+    private static final Logger LOG = Logger.getLogger(WsEndpoint.class.getName());
+    private static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
+
+    private final WebSocketGateway gateway;
+    private volatile Principal principal;
+    private volatile Client client;
+    private volatile ScheduledFuture<?> expiry;
+
+    WsEndpoint(WebSocketGateway gateway, Principal principal) {
+        this.gateway = gateway;
+        this.principal = principal;
+    }
+
+    @Override
+    public void onOpen(Session session, EndpointConfig config) {
+        int max = gateway.config.wsMaxMessageBytes();
+        session.setMaxTextMessageBufferSize(max);
+        session.setMaxBinaryMessageBufferSize(max);
+        session.setMaxIdleTimeout(gateway.maxIdleMillis());
+        session.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, 2000L);
+        try {
+            client = gateway.node.connect(principal.userId(), new SessionTransport(session, gateway.closer));
+        } catch (ServerException e) {
+            closeQuietly(session, Disconnect.GOING_AWAY);
+            return;
+        }
+        session.addMessageHandler(String.class, this::onText);
+        session.addMessageHandler(ByteBuffer.class, b -> {
+            client.onPong();
+            reply(CommandCodec.error(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text"));
+        });
+        session.addMessageHandler(PongMessage.class, p -> client.onPong());
+        scheduleExpiry();
+    }
+
+    private void onText(String text) {
+        Client c = client;
+        c.onPong();
+        if ("0".equals(text)) {
+            return; // the old client keep-alive
+        }
+        Command cmd;
+        try {
+            cmd = gateway.codec.parse(text);
+        } catch (CommandCodec.CommandException e) {
+            reply(CommandCodec.error(e.id, e.error.code(), e.error.getMessage()));
+            return;
+        }
+        try {
+            if (cmd instanceof Command.Enter enter) {
+                gateway.node.enter(c, enter.room());
+                replyOk(cmd.id(), roomField(enter.room()));
+            } else if (cmd instanceof Command.Leave leave) {
+                gateway.node.leave(c, leave.room());
+                replyOk(cmd.id(), roomField(leave.room()));
+            } else if (cmd instanceof Command.Ping ping) {
+                reply(CommandCodec.ok(ping.id(), ",\"pong\":true"));
+            } else if (cmd instanceof Command.Refresh refresh) {
+                refresh(refresh);
+            }
+        } catch (ServerException e) {
+            reply(CommandCodec.error(cmd.id(), e.code(), e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "command failed on " + c, e);
+            reply(CommandCodec.error(cmd.id(), ErrorCode.INTERNAL, "internal error"));
+        }
+    }
+
+    private void refresh(Command.Refresh refresh) {
+        Principal next = gateway.verifier.verify(refresh.token());
+        if (!next.userId().equals(principal.userId())) {
+            throw new ServerException(ErrorCode.FORBIDDEN, "the new token is for another user");
+        }
+        principal = next;
+        scheduleExpiry();
+        replyOk(refresh.id(), "");
+    }
+
+    private void scheduleExpiry() {
+        ScheduledFuture<?> old = expiry;
+        if (old != null) {
+            old.cancel(false);
+        }
+        Instant exp = principal.expiresAt();
+        if (exp != null) {
+            long delay = Math.max(0, Duration.between(Instant.now(), exp).toMillis());
+            expiry = gateway.timer.schedule(() -> client.close(Disconnect.TOKEN_EXPIRED), delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static String roomField(String room) {
+        return Json.quote(new StringBuilder(",\"room\":"), room).toString();
+    }
+
+    private void replyOk(String id, String extra) {
+        if (id != null) {
+            reply(CommandCodec.ok(id, extra));
+        }
+    }
+
+    private void reply(String json) {
+        client.send(Frame.of(json));
+    }
+
+    @Override
+    public void onClose(Session session, CloseReason closeReason) {
+        ScheduledFuture<?> e = expiry;
+        if (e != null) {
+            e.cancel(false);
+        }
+        Client c = client;
+        if (c != null) {
+            c.transportClosed();
+        }
+    }
+
+    @Override
+    public void onError(Session session, Throwable thr) {
+        LOG.log(Level.FINE, "WebSocket error", thr);
+    }
+
+    private static void closeQuietly(Session session, Disconnect why) {
+        try {
+            session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(why.code()), why.reason()));
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "close failed", e);
+        }
+    }
+}
