@@ -8,18 +8,18 @@ import java.util.logging.Logger;
 
 /**
  * Declared in web.xml (a listener declared there may add servlets). Starts the CDI-managed
- * {@link ServerRuntime} and stops it on undeploy. Weld may already be shut down when
- * {@link #contextDestroyed} runs, so the unproxied runtime is kept here.
+ * {@link ServerRuntime} and stops its {@link Application} on undeploy. Weld may already be shut
+ * down when {@link #contextDestroyed} runs, so the plain application object is kept here.
  */
 public class Bootstrap implements ServletContextListener {
     private static final Logger LOG = Logger.getLogger(Bootstrap.class.getName());
 
-    private ServerRuntime runtime;
+    private Application application;
 
     @Override
     public void contextInitialized(ServletContextEvent sce) {
         try {
-            runtime = CDI.current().select(ServerRuntime.class).get().start(sce.getServletContext());
+            application = CDI.current().select(ServerRuntime.class).get().start(sce.getServletContext());
         } catch (ConfigException e) {
             LOG.severe(e.getMessage());
             throw e;
@@ -28,8 +28,8 @@ public class Bootstrap implements ServletContextListener {
 
     @Override
     public void contextDestroyed(ServletContextEvent sce) {
-        if (runtime != null) {
-            runtime.stop();
+        if (application != null) {
+            application.stop();
         }
     }
 }

@@ -1,78 +1,28 @@
 package dev.socketserver.bootstrap;
 
-import dev.socketserver.auth.JwtTokenVerifier;
-import dev.socketserver.auth.TokenVerifier;
-import dev.socketserver.broker.memory.MemoryBroker;
-import dev.socketserver.config.Config;
 import dev.socketserver.node.Node;
-import dev.socketserver.node.NodeOptions;
-import dev.socketserver.transport.grpc.GrpcEndpoint;
-import dev.socketserver.transport.websocket.WebSocketGateway;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.Produces;
 import jakarta.servlet.ServletContext;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
- * The application: one per deployment, shared by both edges. Start-up order is configuration,
- * node, gRPC, WebSocket; shutdown drains in the order DESIGN.md asks: refuse new handshakes and
- * calls, let in-flight RPCs finish, close every WebSocket with 1001, stop the executors.
+ * The one application instance of this deployment, as a CDI {@code @ApplicationScoped} bean
+ * shared by the WebSocket and gRPC edges; other beans may inject the {@link Node}.
  */
 @ApplicationScoped
 public class ServerRuntime {
-    private static final Logger LOG = Logger.getLogger(ServerRuntime.class.getName());
+    private Application application;
 
-    private Config config;
-    private Node node;
-    private GrpcEndpoint grpc;
-    private WebSocketGateway ws;
-    private boolean stopped;
-
-    /** @return the unproxied instance, safe to use after the CDI container has stopped */
-    public ServerRuntime start(ServletContext context) {
-        config = Config.load(Config.standardSource(context::getInitParameter));
-        TokenVerifier verifier;
-        if (config.jwtSecret() != null) {
-            verifier = JwtTokenVerifier.hmac(config.jwtSecret(), config.jwtAudience(), config.jwtIssuer());
-        } else {
-            LOG.warning("no connection authentication is configured (set AUTH_JWT_SECRET): "
-                    + "every WebSocket connection will be refused with 401");
-            verifier = TokenVerifier.refuseAll("authentication is not configured on the server");
-        }
-        node = new Node(new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
-                config.pongTimeout(), config.maxRoomsPerConnection()), new MemoryBroker());
-        grpc = new GrpcEndpoint(node, config);
-        grpc.install(context);
-        ws = new WebSocketGateway(node, verifier, config);
-        ws.install(context);
-        LOG.info("socket-server started: WebSocket at /ws (token parameter '" + config.tokenKey()
-                + "'), gRPC notifications.NotificationService and notificationspb.NotificationService");
-        return this;
+    /** Builds the application; the returned object outlives the CDI container for shutdown. */
+    Application start(ServletContext context) {
+        application = new Application(context);
+        return application;
     }
 
-    /** Idempotent; safe whichever of the container's shutdown callbacks comes first. */
-    public synchronized void stop() {
-        if (stopped || node == null) {
-            return;
-        }
-        stopped = true;
-        try {
-            node.startDraining();
-            grpc.startDraining();
-            grpc.shutdown(config.shutdownTimeout());
-            node.close();
-            ws.close();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "error during shutdown", e);
-        }
-    }
-
-    /** The node, for other beans. */
     @Produces
     @Dependent
     Node node() {
-        return node;
+        return application.node();
     }
 }

@@ -68,7 +68,7 @@ final class UpgradeServlet extends HttpServlet {
         try {
             container.upgradeHttpToWebSocket(req, resp, sec, Map.of());
         } catch (jakarta.websocket.DeploymentException e) {
-            throw new IOException("WebSocket upgrade failed", e);
+            throw new IOException("WebSocket upgrade failed: " + e.getMessage(), e);
         }
     }
 

@@ -24,9 +24,9 @@ import java.util.logging.Logger;
 /**
  * One WebSocket connection: reads commands, answers on the client's own outbound queue (so
  * replies and notifications keep their order), and closes the connection when its token
- * expires unless a refresh arrived.
+ * expires unless a refresh arrived. Public only because containers require it of endpoint classes.
  */
-final class WsEndpoint extends Endpoint {
+public final class WsEndpoint extends Endpoint {
     private static final Logger LOG = Logger.getLogger(WsEndpoint.class.getName());
     private static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
 

@@ -1,0 +1,70 @@
+package dev.socketserver.bootstrap;
+
+import dev.socketserver.auth.JwtTokenVerifier;
+import dev.socketserver.auth.TokenVerifier;
+import dev.socketserver.broker.memory.MemoryBroker;
+import dev.socketserver.config.Config;
+import dev.socketserver.node.Node;
+import dev.socketserver.node.NodeOptions;
+import dev.socketserver.transport.grpc.GrpcEndpoint;
+import dev.socketserver.transport.websocket.WebSocketGateway;
+import jakarta.servlet.ServletContext;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The running application: configuration, node and both edges. Start-up order is
+ * configuration, node, gRPC, WebSocket; {@link #stop()} drains in the order DESIGN.md asks:
+ * refuse new handshakes and calls, let in-flight RPCs finish, close every WebSocket with 1001,
+ * stop the executors.
+ */
+final class Application {
+    private static final Logger LOG = Logger.getLogger(Application.class.getName());
+
+    private final Config config;
+    private final Node node;
+    private final GrpcEndpoint grpc;
+    private final WebSocketGateway ws;
+    private boolean stopped;
+
+    Application(ServletContext context) {
+        config = Config.load(Config.standardSource(context::getInitParameter));
+        TokenVerifier verifier;
+        if (config.jwtSecret() != null) {
+            verifier = JwtTokenVerifier.hmac(config.jwtSecret(), config.jwtAudience(), config.jwtIssuer());
+        } else {
+            LOG.warning("no connection authentication is configured (set AUTH_JWT_SECRET): "
+                    + "every WebSocket connection will be refused with 401");
+            verifier = TokenVerifier.refuseAll("authentication is not configured on the server");
+        }
+        node = new Node(new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
+                config.pongTimeout(), config.maxRoomsPerConnection()), new MemoryBroker());
+        grpc = new GrpcEndpoint(node, config);
+        grpc.install(context);
+        ws = new WebSocketGateway(node, verifier, config);
+        ws.install(context);
+        LOG.info("socket-server started: WebSocket at /ws (token parameter '" + config.tokenKey()
+                + "'), gRPC notifications.NotificationService and notificationspb.NotificationService");
+    }
+
+    Node node() {
+        return node;
+    }
+
+    /** Idempotent. */
+    synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        try {
+            node.startDraining();
+            grpc.startDraining();
+            grpc.shutdown(config.shutdownTimeout());
+            node.close();
+            ws.close();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "error during shutdown", e);
+        }
+    }
+}

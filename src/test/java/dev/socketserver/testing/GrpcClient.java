@@ -1,0 +1,61 @@
+package dev.socketserver.testing;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.StringValue;
+import dev.socketserver.transport.grpc.proto.Message;
+import dev.socketserver.transport.grpc.proto.MessageType;
+import dev.socketserver.transport.grpc.proto.NotificationServiceGrpc;
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/** A real grpc-java client (h2c prior knowledge) with deadlines and the test API key. */
+public final class GrpcClient implements AutoCloseable {
+    public static final String API_KEY = "test-api-key";
+
+    private final ManagedChannel channel;
+
+    public GrpcClient(int port) {
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    }
+
+    public ManagedChannel channel() {
+        return channel;
+    }
+
+    /** The blocking stub with a 10 s deadline and the API key. */
+    public NotificationServiceGrpc.NotificationServiceBlockingStub stub() {
+        return NotificationServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .withCallCredentials(bearer(API_KEY));
+    }
+
+    public static CallCredentials bearer(String key) {
+        return new CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+                Metadata m = new Metadata();
+                m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+                applier.apply(m);
+            }
+        };
+    }
+
+    public static Message info(String entityId, String text) {
+        return Message.newBuilder().setType(MessageType.TYPE_INFO).setEntityId(entityId)
+                .setMessage(Any.pack(StringValue.of(text))).build();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    public static Status.Code code(Throwable t) {
+        return Status.fromThrowable(t).getCode();
+    }
+}
