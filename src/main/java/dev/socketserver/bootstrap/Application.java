@@ -38,7 +38,8 @@ final class Application {
             verifier = TokenVerifier.refuseAll("authentication is not configured on the server");
         }
         node = new Node(new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
-                config.pongTimeout(), config.maxRoomsPerConnection()), new MemoryBroker());
+                config.pongTimeout(), config.maxRoomsPerConnection(), config.maxConnections(),
+                config.maxConnectionsPerUser()), new MemoryBroker());
         grpc = new GrpcEndpoint(node, config);
         grpc.install(context);
         ws = new WebSocketGateway(node, verifier, config);

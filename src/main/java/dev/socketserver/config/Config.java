@@ -13,6 +13,8 @@ public record Config(
         int httpPort,
         int grpcPort,
         String jwtSecret,
+        String jwtPublicKey,
+        String jwksUrl,
         String jwtAudience,
         String jwtIssuer,
         List<String> apiKeys,
@@ -23,15 +25,31 @@ public record Config(
         int maxRoomsPerConnection,
         int wsMaxMessageBytes,
         int maxPublishBytes,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        List<String> allowedOrigins,
+        RoomsPolicy roomsPolicy,
+        int maxConnections,
+        int maxConnectionsPerUser,
+        double commandRate,
+        int commandBurst,
+        Duration handshakeTimeout) {
+
+    /** Who may enter which room. */
+    public enum RoomsPolicy {
+        /** Any authenticated user may enter any room. */
+        OPEN,
+        /** A user may enter only rooms matched by the token's {@code rooms} claim. */
+        CLAIMS
+    }
 
     public Config {
         apiKeys = List.copyOf(apiKeys);
+        allowedOrigins = List.copyOf(allowedOrigins);
     }
 
     /** Whether any connection authentication is configured. */
     public boolean authConfigured() {
-        return jwtSecret != null;
+        return jwtSecret != null || jwtPublicKey != null || jwksUrl != null;
     }
 
     /**
@@ -53,6 +71,8 @@ public record Config(
                 httpPort,
                 grpcPort,
                 secret,
+                s.string("AUTH_JWT_PUBLIC_KEY", null),
+                s.string("AUTH_JWKS_URL", null),
                 s.string("AUTH_JWT_AUDIENCE", null),
                 s.string("AUTH_JWT_ISSUER", null),
                 s.list("API_KEYS"),
@@ -63,7 +83,18 @@ public record Config(
                 s.intIn("MAX_ROOMS_PER_CONNECTION", 128, 1, 100_000),
                 (int) s.bytes("WS_MAX_MESSAGE_BYTES", 64 * 1024, 16, 16 << 20),
                 (int) s.bytes("MAX_PUBLISH_BYTES", 1 << 20, 1024, 64 << 20),
-                s.duration("SHUTDOWN_TIMEOUT", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)));
+                s.duration("SHUTDOWN_TIMEOUT", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)),
+                s.list("ALLOWED_ORIGINS"),
+                roomsPolicy(s),
+                s.intIn("MAX_CONNECTIONS", 100_000, 1, 10_000_000),
+                s.intIn("MAX_CONNECTIONS_PER_USER", 100, 1, 1_000_000),
+                s.longIn("CLIENT_COMMAND_RATE", 50, 1, 1_000_000),
+                s.intIn("CLIENT_COMMAND_BURST", 100, 1, 1_000_000),
+                s.duration("HANDSHAKE_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)));
+        int keySources = (secret != null ? 1 : 0) + (c.jwtPublicKey() != null ? 1 : 0) + (c.jwksUrl() != null ? 1 : 0);
+        if (keySources > 1) {
+            s.problems().add("set only one of AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY, AUTH_JWKS_URL");
+        }
         if (!tokenKey.matches("[A-Za-z0-9_.~-]+")) {
             s.problems().add("TOKEN_KEY=" + tokenKey + ": must be a plain query parameter name");
         }
@@ -71,6 +102,16 @@ public record Config(
             throw new ConfigException(s.problems());
         }
         return c;
+    }
+
+    private static RoomsPolicy roomsPolicy(Settings s) {
+        String v = s.string("ROOMS_POLICY", "open");
+        try {
+            return RoomsPolicy.valueOf(v.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            s.problems().add("ROOMS_POLICY=" + v + ": expected open or claims");
+            return RoomsPolicy.OPEN;
+        }
     }
 
     /** System properties, then environment variables, then {@code fallback} (e.g. context parameters). */

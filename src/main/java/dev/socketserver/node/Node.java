@@ -23,6 +23,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -41,6 +42,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     private final Hub hub = new Hub();
     private final ScheduledExecutorService scheduler;
     private final Heartbeat heartbeat;
+    private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean draining;
 
     public Node(NodeOptions options, Broker broker) {
@@ -79,19 +81,45 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     }
 
     /**
-     * Registers a new connection of {@code userId}.
+     * Whether a new connection of {@code userId} would be accepted now; lets transports refuse
+     * before they upgrade.
      *
-     * @throws ServerException {@code unavailable} while draining
+     * @throws ServerException {@code unavailable} while draining, {@code limit_exceeded} over
+     *                         {@code maxConnections} or {@code maxConnectionsPerUser}
+     */
+    public void checkAdmission(String userId) {
+        if (draining) {
+            throw new ServerException(ErrorCode.UNAVAILABLE, "server is shutting down; reconnect to another node");
+        }
+        if (connections.get() >= options.maxConnections()) {
+            throw new ServerException(ErrorCode.LIMIT_EXCEEDED, "this node is at its connection limit");
+        }
+        if (hub.clientsOf(userId).size() >= options.maxConnectionsPerUser()) {
+            throw new ServerException(ErrorCode.LIMIT_EXCEEDED,
+                    "a user may hold at most " + options.maxConnectionsPerUser() + " connections");
+        }
+    }
+
+    /**
+     * Registers a new connection of {@code userId}. The node-wide limit is exact; the per-user
+     * limit may be overshot by handshakes of the same user that race each other.
+     *
+     * @throws ServerException as {@link #checkAdmission}
      */
     public Client connect(String userId, Transport transport) {
-        if (draining) {
-            throw new ServerException(ErrorCode.UNAVAILABLE, "server is shutting down");
+        checkAdmission(userId);
+        if (connections.incrementAndGet() > options.maxConnections()) {
+            connections.decrementAndGet();
+            throw new ServerException(ErrorCode.LIMIT_EXCEEDED, "this node is at its connection limit");
         }
         Client client = new Client(UUID.randomUUID().toString(), userId, transport,
-                options.clientQueueMaxBytes(), (c, why) -> hub.remove(c));
+                options.clientQueueMaxBytes(), (c, why) -> {
+                    hub.remove(c);
+                    connections.decrementAndGet();
+                });
         hub.add(client);
         if (draining) {
-            // Raced with shutdown(): do not leave a client that shutdown did not see.
+            // Raced with close(): do not leave a client that close() did not see.
             client.close(Disconnect.GOING_AWAY);
         }
         return client;

@@ -9,11 +9,13 @@ import java.time.Duration;
  * @param pingInterval        how often the server pings every client
  * @param pongTimeout         how long after a ping a silent client is closed
  * @param maxRoomsPerClient   rooms one connection may be in
+ * @param maxConnections      connections this node accepts
+ * @param maxConnectionsPerUser connections one user may hold on this node
  */
 public record NodeOptions(long clientQueueMaxBytes, Duration pingInterval, Duration pongTimeout,
-                          int maxRoomsPerClient) {
+                          int maxRoomsPerClient, int maxConnections, int maxConnectionsPerUser) {
 
     public static NodeOptions defaults() {
-        return new NodeOptions(1 << 20, Duration.ofSeconds(25), Duration.ofSeconds(10), 128);
+        return new NodeOptions(1 << 20, Duration.ofSeconds(25), Duration.ofSeconds(10), 128, 100_000, 100);
     }
 }

@@ -12,8 +12,8 @@ import java.util.function.Consumer;
 
 /** Mints HS256 connection tokens for tests. */
 public final class Tokens {
-    /** The test deployments' AUTH_JWT_SECRET (32+ bytes). */
-    public static final String SECRET = "test-secret-0123456789abcdef-0123456789";
+    /** The test deployments' AUTH_JWT_SECRET: 64 bytes, enough for HS512 too. */
+    public static final String SECRET = "test-secret-0123456789abcdef-0123456789abcdef-0123456789abcdef-0";
 
     private Tokens() {
     }

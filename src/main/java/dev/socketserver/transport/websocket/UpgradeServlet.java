@@ -17,8 +17,9 @@ import java.util.logging.Logger;
 
 /**
  * {@code GET /ws}: every check that can refuse a connection happens here, as an HTTP status
- * before the upgrade (400 not a WebSocket request, 401 no or bad token, 503 draining). Only
- * then is the request upgraded, to an endpoint that already knows its user.
+ * before the upgrade (400 not a WebSocket request, 403 origin not allowed, 401 no or bad token,
+ * 503 draining or over a connection limit). Only then is the request upgraded, to an endpoint
+ * that already knows its user.
  */
 final class UpgradeServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(UpgradeServlet.class.getName());
@@ -37,6 +38,11 @@ final class UpgradeServlet extends HttpServlet {
             refuse(resp, 400, ErrorCode.BAD_REQUEST, "expected a WebSocket upgrade request");
             return;
         }
+        String origin = req.getHeader("Origin");
+        if (origin != null && !originAllowed(origin, req.getHeader("Host"))) {
+            refuse(resp, 403, ErrorCode.FORBIDDEN, "origin not allowed: " + origin);
+            return;
+        }
         if (gateway.node.isDraining()) {
             refuse(resp, 503, ErrorCode.UNAVAILABLE, "server is shutting down; reconnect to another node");
             return;
@@ -50,6 +56,13 @@ final class UpgradeServlet extends HttpServlet {
             }
             resp.setHeader("WWW-Authenticate", "Bearer");
             refuse(resp, 401, ErrorCode.UNAUTHORIZED, e.getMessage());
+            return;
+        }
+        try {
+            gateway.node.checkAdmission(principal.userId());
+        } catch (ServerException e) {
+            resp.setHeader("Retry-After", "5");
+            refuse(resp, 503, e.code(), e.getMessage());
             return;
         }
         Object attr = req.getServletContext().getAttribute(ServerContainer.class.getName());
@@ -70,6 +83,27 @@ final class UpgradeServlet extends HttpServlet {
         } catch (jakarta.websocket.DeploymentException e) {
             throw new IOException("WebSocket upgrade failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code ALLOWED_ORIGINS} empty: same origin only (the Origin's host:port is the Host
+     * header). Otherwise exact matches, or anything when it lists {@code *}.
+     */
+    boolean originAllowed(String origin, String host) {
+        var allowed = gateway.config.allowedOrigins();
+        if (allowed.contains("*")) {
+            return true;
+        }
+        String o = stripSlash(origin);
+        if (!allowed.isEmpty()) {
+            return allowed.stream().anyMatch(a -> stripSlash(a).equalsIgnoreCase(o));
+        }
+        int scheme = o.indexOf("://");
+        return host != null && scheme > 0 && o.substring(scheme + 3).equalsIgnoreCase(host);
+    }
+
+    private static String stripSlash(String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 
     private String token(HttpServletRequest req) {

@@ -1,12 +1,15 @@
 package dev.socketserver.transport.websocket;
 
 import dev.socketserver.auth.Principal;
+import dev.socketserver.config.Config;
 import dev.socketserver.error.ErrorCode;
 import dev.socketserver.error.ServerException;
 import dev.socketserver.hub.Client;
 import dev.socketserver.hub.Disconnect;
 import dev.socketserver.message.Frame;
 import dev.socketserver.message.Json;
+import dev.socketserver.message.RoomNames;
+import dev.socketserver.node.RoomGrants;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
@@ -34,6 +37,7 @@ public final class WsEndpoint extends Endpoint {
     private volatile Principal principal;
     private volatile Client client;
     private volatile ScheduledFuture<?> expiry;
+    private CommandRateLimiter limiter;
 
     WsEndpoint(WebSocketGateway gateway, Principal principal) {
         this.gateway = gateway;
@@ -50,23 +54,44 @@ public final class WsEndpoint extends Endpoint {
         try {
             client = gateway.node.connect(principal.userId(), new SessionTransport(session, gateway.closer));
         } catch (ServerException e) {
-            closeQuietly(session, Disconnect.GOING_AWAY);
+            // Lost a race with another handshake or with shutdown after the servlet's checks.
+            closeQuietly(session, e.code() == ErrorCode.LIMIT_EXCEEDED ? Disconnect.CONNECTION_LIMIT : Disconnect.GOING_AWAY);
             return;
         }
+        limiter = new CommandRateLimiter(gateway.config.commandRate(), gateway.config.commandBurst());
         session.addMessageHandler(String.class, this::onText);
         session.addMessageHandler(ByteBuffer.class, b -> {
-            client.onPong();
-            reply(CommandCodec.error(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text"));
+            if (admit()) {
+                reply(CommandCodec.error(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text"));
+            }
         });
         session.addMessageHandler(PongMessage.class, p -> client.onPong());
         scheduleExpiry();
     }
 
+    /** Liveness and rate limit for every inbound frame; false if the frame must be dropped. */
+    private boolean admit() {
+        client.onPong();
+        switch (limiter.onFrame()) {
+            case ALLOW -> {
+                return true;
+            }
+            case REJECT -> {
+                reply(CommandCodec.error(null, ErrorCode.TOO_MANY_REQUESTS,
+                        "more than " + (long) gateway.config.commandRate() + " commands per second; slow down"));
+                return false;
+            }
+            default -> {
+                client.close(Disconnect.TOO_MANY_REQUESTS);
+                return false;
+            }
+        }
+    }
+
     private void onText(String text) {
         Client c = client;
-        c.onPong();
-        if ("0".equals(text)) {
-            return; // the old client keep-alive
+        if (!admit() || "0".equals(text)) {
+            return; // "0" is the old client keep-alive
         }
         Command cmd;
         try {
@@ -77,6 +102,7 @@ public final class WsEndpoint extends Endpoint {
         }
         try {
             if (cmd instanceof Command.Enter enter) {
+                checkRoomGrant(enter.room());
                 gateway.node.enter(c, enter.room());
                 replyOk(cmd.id(), roomField(enter.room()));
             } else if (cmd instanceof Command.Leave leave) {
@@ -92,6 +118,13 @@ public final class WsEndpoint extends Endpoint {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "command failed on " + c, e);
             reply(CommandCodec.error(cmd.id(), ErrorCode.INTERNAL, "internal error"));
+        }
+    }
+
+    private void checkRoomGrant(String room) {
+        if (gateway.config.roomsPolicy() == Config.RoomsPolicy.CLAIMS
+                && !RoomGrants.allows(principal.rooms(), RoomNames.validate(room))) {
+            throw new ServerException(ErrorCode.FORBIDDEN, "your token does not grant this room");
         }
     }
 

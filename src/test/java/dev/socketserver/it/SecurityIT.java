@@ -1,0 +1,219 @@
+package dev.socketserver.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.StringValue;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import dev.socketserver.testing.EmbeddedJetty;
+import dev.socketserver.testing.GrpcClient;
+import dev.socketserver.testing.RawWebSocket;
+import dev.socketserver.testing.Tokens;
+import dev.socketserver.testing.WsClient;
+import dev.socketserver.transport.grpc.proto.Message;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import jakarta.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 3: every rejection gets its documented status, error code or close code, and an honest
+ * client connected throughout keeps receiving (checked after every test).
+ */
+class SecurityIT {
+    static EmbeddedJetty server;
+    static GrpcClient grpc;
+    static WsClient honest;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Map<String, String> s = EmbeddedJetty.defaults();
+        s.put("ROOMS_POLICY", "claims");
+        s.put("MAX_CONNECTIONS_PER_USER", "3");
+        s.put("MAX_ROOMS_PER_CONNECTION", "5");
+        s.put("CLIENT_COMMAND_RATE", "20");
+        s.put("CLIENT_COMMAND_BURST", "10");
+        s.put("WS_MAX_MESSAGE_BYTES", "4096");
+        s.put("MAX_PUBLISH_BYTES", "16KiB");
+        s.put("ALLOWED_ORIGINS", "https://app.example.com");
+        s.put("PING_INTERVAL", "500ms");
+        s.put("PONG_TIMEOUT", "500ms");
+        server = EmbeddedJetty.start(s);
+        grpc = new GrpcClient(server.port());
+        honest = WsClient.connect(server.wsUrl(token("honest", List.of("*"), 3600)));
+        honest.enter("lobby");
+    }
+
+    @AfterEach
+    void honestClientStillReceives() {
+        String marker = "honest-" + UUID.randomUUID();
+        grpc.stub().broadcast(GrpcClient.info(marker, "still here"));
+        JsonObject n = honest.nextJson(o -> marker.equals(o.getString("entityId", null)));
+        assertEquals("still here", n.getString("message"));
+        assertFalse(honest.isClosed());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        honest.close();
+        grpc.close();
+        server.close();
+    }
+
+    static String token(String sub, List<String> rooms, long ttlSeconds) {
+        return Tokens.hs256(Tokens.SECRET, c -> c.subject(sub).claim("rooms", rooms)
+                .expirationTime(Date.from(Instant.now().plusSeconds(ttlSeconds))));
+    }
+
+    static String url(String token) {
+        return server.wsUrl(token);
+    }
+
+    @Test
+    void browserFromAnotherOriginGets403() {
+        String t = token("o-" + UUID.randomUUID(), List.of(), 3600);
+        assertEquals(403, WsClient.handshakeStatus(url(t), Map.of("Origin", "https://evil.example")));
+        assertEquals(101, WsClient.handshakeStatus(url(t), Map.of("Origin", "https://app.example.com")));
+        assertEquals(101, WsClient.handshakeStatus(url(t), Map.of()));
+    }
+
+    @Test
+    void tokenProblemsGet401() {
+        String base = "ws://127.0.0.1:" + server.port() + "/ws?t=";
+        String expired = Tokens.hs256(Tokens.SECRET, c -> c.subject("x").expirationTime(Date.from(Instant.now().minusSeconds(60))));
+        assertEquals(401, WsClient.handshakeStatus(base + expired, Map.of()));
+        String notYet = Tokens.hs256(Tokens.SECRET, c -> c.subject("x").notBeforeTime(Date.from(Instant.now().plusSeconds(600))));
+        assertEquals(401, WsClient.handshakeStatus(base + notYet, Map.of()));
+        String none = new PlainJWT(new JWTClaimsSet.Builder().subject("x").build()).serialize();
+        assertEquals(401, WsClient.handshakeStatus(base + none, Map.of()));
+        String hs512 = Tokens.sign(Tokens.SECRET, JWSAlgorithm.HS512, c -> c.subject("x"));
+        assertEquals(101, WsClient.handshakeStatus(base + hs512, Map.of()));
+        // A bearer header works for non-browser clients.
+        assertEquals(101, WsClient.handshakeStatus("ws://127.0.0.1:" + server.port() + "/ws",
+                Map.of("Authorization", "Bearer " + hs512)));
+    }
+
+    @Test
+    void roomsAreLimitedToTheTokensClaim() {
+        try (WsClient c = WsClient.connect(url(token("r-" + UUID.randomUUID(), List.of("chat:*", "news"), 3600)))) {
+            assertTrue(c.enter("chat:42").getBoolean("ok"));
+            assertTrue(c.enter("news").getBoolean("ok"));
+            JsonObject denied = c.request("{\"id\":5,\"action\":\"enter\",\"room\":\"secret\"}", 5);
+            assertEquals("forbidden", denied.getJsonObject("error").getString("code"));
+            JsonObject prefixOnly = c.request("{\"id\":6,\"action\":\"enter\",\"room\":\"newsroom\"}", 6);
+            assertEquals("forbidden", prefixOnly.getJsonObject("error").getString("code"));
+            assertTrue(c.enter("chat:43").getBoolean("ok"), "connection stays usable");
+        }
+    }
+
+    @Test
+    void roomsPerConnectionAreLimited() {
+        try (WsClient c = WsClient.connect(url(token("m-" + UUID.randomUUID(), List.of("*"), 3600)))) {
+            for (int i = 0; i < 5; i++) {
+                assertTrue(c.enter("many-" + i).getBoolean("ok"));
+            }
+            JsonObject over = c.request("{\"id\":7,\"action\":\"enter\",\"room\":\"many-5\"}", 7);
+            assertEquals("limit_exceeded", over.getJsonObject("error").getString("code"));
+            assertTrue(c.enter("many-0").getBoolean("ok"), "re-entering a room is not a new room");
+        }
+    }
+
+    @Test
+    void connectionsPerUserAreLimited() {
+        String t = token("p-" + UUID.randomUUID(), List.of(), 3600);
+        List<WsClient> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                open.add(WsClient.connect(url(t)));
+            }
+            assertEquals(503, WsClient.handshakeStatus(url(t), Map.of()));
+            open.remove(0).close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> WsClient.handshakeStatus(url(t), Map.of()) == 101);
+        } finally {
+            open.forEach(WsClient::close);
+        }
+    }
+
+    @Test
+    void floodingGetsTooManyRequestsThenClose4004() throws Exception {
+        String t = token("f-" + UUID.randomUUID(), List.of("*"), 3600);
+        try (RawWebSocket raw = RawWebSocket.connect(server.port(), "/ws?t=" + t, Map.of())) {
+            assertEquals(101, raw.status());
+            for (int i = 0; i < 60; i++) {
+                raw.sendText("{\"action\":\"ping\"}");
+            }
+            boolean sawTooMany = false;
+            int close = -2;
+            for (int i = 0; i < 200 && close == -2; i++) {
+                RawWebSocket.Frame f = raw.read(Duration.ofSeconds(10));
+                if (f == null) {
+                    break;
+                }
+                if (f.opcode() == RawWebSocket.TEXT && f.text().contains("too_many_requests")) {
+                    sawTooMany = true;
+                } else if (f.opcode() == RawWebSocket.CLOSE) {
+                    close = f.closeCode();
+                }
+            }
+            assertTrue(sawTooMany);
+            assertEquals(4004, close);
+        }
+    }
+
+    @Test
+    void oversizedFrameClosesWith1009() {
+        try (WsClient c = WsClient.connect(url(token("big-" + UUID.randomUUID(), List.of(), 3600)))) {
+            c.send("{\"action\":\"enter\",\"room\":\"" + "x".repeat(5000) + "\"}");
+            assertEquals(1009, c.awaitClose());
+        }
+    }
+
+    @Test
+    void expiredTokenClosesWith4001UnlessRefreshed() {
+        String user = "e-" + UUID.randomUUID();
+        try (WsClient expiring = WsClient.connect(url(token(user, List.of(), 2)));
+             WsClient refreshed = WsClient.connect(url(token(user, List.of(), 2)))) {
+            JsonObject ok = refreshed.request("{\"id\":1,\"action\":\"refresh\",\"token\":\""
+                    + token(user, List.of(), 3600) + "\"}", 1);
+            assertTrue(ok.getBoolean("ok"));
+            JsonObject other = refreshed.request("{\"id\":2,\"action\":\"refresh\",\"token\":\""
+                    + token("someone-else", List.of(), 3600) + "\"}", 2);
+            assertEquals("forbidden", other.getJsonObject("error").getString("code"));
+            assertEquals(4001, expiring.awaitClose());
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> !refreshed.isClosed());
+        }
+    }
+
+    @Test
+    void clientThatNeverAnswersPingsIsClosedWith4003() throws Exception {
+        String t = token("np-" + UUID.randomUUID(), List.of(), 3600);
+        try (RawWebSocket raw = RawWebSocket.connect(server.port(), "/ws?t=" + t, Map.of())) {
+            assertEquals(101, raw.status());
+            assertEquals(4003, raw.awaitClose(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void oversizedPublishIsRejected() {
+        Message big = Message.newBuilder().setEntityId("big")
+                .setMessage(Any.pack(StringValue.of("x".repeat(20_000)))).build();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> grpc.stub().broadcast(big));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+    }
+}
