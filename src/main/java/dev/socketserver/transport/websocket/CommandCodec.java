@@ -35,8 +35,11 @@ final class CommandCodec {
         JsonValue value;
         try (JsonReader reader = json.createReader(new StringReader(text))) {
             value = reader.readValue();
-        } catch (JsonException | IllegalStateException | NumberFormatException | ArithmeticException e) {
+        } catch (JsonException e) {
             throw new CommandException(null, ServerException.badRequest("malformed JSON"));
+        } catch (RuntimeException e) {
+            // Parsson reports its safety limits (nesting depth, number size) as plain runtime exceptions.
+            throw new CommandException(null, ServerException.badRequest("JSON exceeds a parser limit: " + e.getMessage()));
         }
         if (!(value instanceof JsonObject obj)) {
             throw new CommandException(null, ServerException.badRequest("a command must be a JSON object"));

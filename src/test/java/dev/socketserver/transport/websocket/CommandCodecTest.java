@@ -1,0 +1,38 @@
+package dev.socketserver.transport.websocket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.socketserver.error.ErrorCode;
+import org.junit.jupiter.api.Test;
+
+class CommandCodecTest {
+    private final CommandCodec codec = new CommandCodec();
+
+    @Test
+    void parsesCommandsAndKeepsRawIds() throws Exception {
+        Command c = codec.parse("{\"id\":7,\"action\":\"enter\",\"room\":\"r\"}");
+        assertEquals(new Command.Enter("7", "r"), c);
+        assertEquals(new Command.Leave("\"x\"", "r"), codec.parse("{\"id\":\"x\",\"action\":\"leave\",\"room\":\"r\"}"));
+        assertInstanceOf(Command.Ping.class, codec.parse("{\"action\":\"ping\"}"));
+        // Any JSON number or short string is a valid id and is echoed verbatim.
+        assertInstanceOf(Command.Ping.class, codec.parse("{\"id\":1e999999999,\"action\":\"ping\"}"));
+    }
+
+    @Test
+    void hostileJsonIsABadRequest() {
+        for (String s : new String[] {
+            "[".repeat(60_000),
+            "{\"id\":1,\"action\":\"enter\",\"room\":" + "{\"a\":".repeat(12_000),
+            "{\"action\":\"enter\",\"room\":1e999999999}",
+            "{\"action\":" + "9".repeat(5000) + "}",
+            "1" + "0".repeat(30_000),
+            "{\"id\":" + "1".repeat(30_000) + ",\"action\":\"ping\"}",
+        }) {
+            CommandCodec.CommandException e = assertThrows(CommandCodec.CommandException.class, () -> codec.parse(s),
+                    s.substring(0, Math.min(60, s.length())));
+            assertEquals(ErrorCode.BAD_REQUEST, e.error.code());
+        }
+    }
+}
