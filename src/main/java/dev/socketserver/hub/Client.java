@@ -123,9 +123,8 @@ public final class Client {
     private void onWritten(long bytes, Throwable error) {
         queuedBytes.addAndGet(-bytes);
         if (error != null) {
-            // The socket is gone; the transport reports the close itself.
-            closed.set(true);
-            releaseQueue();
+            // The socket is gone: drop the client now; the container's own close report is then a no-op.
+            transportClosed();
             return;
         }
         if (!writeState.compareAndSet(PENDING, DONE_INLINE)) {

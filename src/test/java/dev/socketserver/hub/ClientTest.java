@@ -1,0 +1,165 @@
+package dev.socketserver.hub;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.socketserver.message.Frame;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Queue accounting and the single-writer drain of {@link Client}, against a transport whose
+ * write completions the test controls (a socket's backpressure cannot be steered this exactly).
+ */
+class ClientTest {
+
+    /** Records writes; completes them inline or when the test says so. */
+    static final class ControlledTransport implements Transport {
+        final List<String> written = java.util.Collections.synchronizedList(new ArrayList<>());
+        final ConcurrentLinkedQueue<Consumer<Throwable>> pending = new ConcurrentLinkedQueue<>();
+        final AtomicReference<Integer> closedWith = new AtomicReference<>();
+        volatile boolean inline;
+        volatile int concurrentWrites;
+        volatile int maxConcurrentWrites;
+
+        @Override
+        public synchronized void write(List<Frame> frames, Consumer<Throwable> done) {
+            concurrentWrites++;
+            maxConcurrentWrites = Math.max(maxConcurrentWrites, concurrentWrites);
+            frames.forEach(f -> written.add(f == Frame.PING ? "<ping>" : f.text()));
+            Consumer<Throwable> completion = e -> {
+                synchronized (this) {
+                    concurrentWrites--;
+                }
+                done.accept(e);
+            };
+            if (inline) {
+                completion.accept(null);
+            } else {
+                pending.add(completion);
+            }
+        }
+
+        void completeOne() {
+            pending.poll().accept(null);
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            closedWith.set(code);
+        }
+    }
+
+    static Client client(Transport t, long maxBytes, List<Disconnect> closes) {
+        return new Client("c1", "u1", t, maxBytes, (c, why) -> closes.add(why));
+    }
+
+    @Test
+    void queuedBytesCountQueuedAndInFlightFramesUntilWritten() {
+        ControlledTransport t = new ControlledTransport();
+        List<Disconnect> closes = new ArrayList<>();
+        Client c = client(t, 1_000, closes);
+        c.send(Frame.of("a".repeat(100)));   // goes straight to the transport
+        c.send(Frame.of("b".repeat(200)));   // waits in the queue
+        assertEquals(300, c.queuedBytes());
+        t.completeOne();                      // first write done, second batch starts
+        assertEquals(200, c.queuedBytes());
+        t.completeOne();
+        assertEquals(0, c.queuedBytes());
+        assertEquals(List.of("a".repeat(100), "b".repeat(200)), t.written);
+        assertTrue(closes.isEmpty());
+    }
+
+    @Test
+    void overTheBoundTheClientIsClosedAsSlowConsumerAndItsQueueReleased() {
+        ControlledTransport t = new ControlledTransport();
+        List<Disconnect> closes = new ArrayList<>();
+        Client c = client(t, 1_000, closes);
+        for (int i = 0; i < 9; i++) {
+            c.send(Frame.of("x".repeat(100)));
+        }
+        assertEquals(900, c.queuedBytes());
+        c.send(Frame.of("y".repeat(101)));
+        assertEquals(List.of(Disconnect.SLOW_CONSUMER), closes);
+        assertEquals(4002, t.closedWith.get());
+        assertTrue(c.isClosed());
+        // Only the batch already handed to the socket is still counted, until it completes.
+        t.completeOne();
+        assertEquals(0, c.queuedBytes());
+        c.send(Frame.of("z"));
+        assertEquals(0, c.queuedBytes(), "a closed client accepts nothing");
+    }
+
+    @Test
+    void inlineCompletionsDoNotRecurse() {
+        ControlledTransport t = new ControlledTransport();
+        t.inline = true;
+        Client c = client(t, Long.MAX_VALUE, new ArrayList<>());
+        for (int i = 0; i < 200_000; i++) {
+            c.send(Frame.of("m"));
+        }
+        assertEquals(200_000, t.written.size());
+        assertEquals(0, c.queuedBytes());
+    }
+
+    @Test
+    void concurrentSendersNeverOverlapWritesAndKeepEachSendersOrder() throws Exception {
+        ControlledTransport t = new ControlledTransport();
+        t.inline = true;
+        Client c = client(t, Long.MAX_VALUE, new ArrayList<>());
+        int threads = 4;
+        int each = 20_000;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> ts = new ArrayList<>();
+        for (int k = 0; k < threads; k++) {
+            int id = k;
+            Thread th = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < each; i++) {
+                    c.send(Frame.of(id + ":" + i));
+                }
+            });
+            th.start();
+            ts.add(th);
+        }
+        start.countDown();
+        for (Thread th : ts) {
+            th.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        assertEquals(threads * each, t.written.size());
+        assertEquals(1, t.maxConcurrentWrites, "one writer at a time");
+        int[] next = new int[threads];
+        for (String w : t.written) {
+            String[] p = w.split(":");
+            int k = Integer.parseInt(p[0]);
+            assertEquals(next[k]++, Integer.parseInt(p[1]), "order of sender " + k);
+        }
+    }
+
+    @Test
+    void transportFailureReleasesTheQueueWithoutAServerClose() {
+        ControlledTransport t = new ControlledTransport();
+        List<Disconnect> closes = new ArrayList<>();
+        Client c = client(t, 10_000, closes);
+        c.send(Frame.of("a"));
+        c.send(Frame.of("b"));
+        t.pending.poll().accept(new java.io.IOException("reset"));
+        assertEquals(0, c.queuedBytes());
+        assertTrue(c.isClosed());
+        assertNull(t.closedWith.get());
+        c.transportClosed();
+        assertEquals(1, closes.size(), "onClose runs once, with no server reason");
+        assertNull(closes.get(0));
+    }
+}
