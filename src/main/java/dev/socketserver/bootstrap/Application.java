@@ -1,14 +1,16 @@
 package dev.socketserver.bootstrap;
 
-import dev.socketserver.auth.JwtTokenVerifier;
 import dev.socketserver.auth.TokenVerifier;
+import dev.socketserver.auth.TokenVerifiers;
 import dev.socketserver.broker.memory.MemoryBroker;
 import dev.socketserver.config.Config;
+import dev.socketserver.config.ConfigException;
 import dev.socketserver.node.Node;
 import dev.socketserver.node.NodeOptions;
 import dev.socketserver.transport.grpc.GrpcEndpoint;
 import dev.socketserver.transport.websocket.WebSocketGateway;
 import jakarta.servlet.ServletContext;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -25,18 +27,26 @@ final class Application {
     private final Node node;
     private final GrpcEndpoint grpc;
     private final WebSocketGateway ws;
+    private final TokenVerifier verifier;
     private boolean stopped;
 
     Application(ServletContext context) {
         config = Config.load(Config.standardSource(context::getInitParameter));
-        TokenVerifier verifier;
-        if (config.jwtSecret() != null) {
-            verifier = JwtTokenVerifier.hmac(config.jwtSecret(), config.jwtAudience(), config.jwtIssuer());
-        } else {
-            LOG.warning("no connection authentication is configured (set AUTH_JWT_SECRET): "
-                    + "every WebSocket connection will be refused with 401");
-            verifier = TokenVerifier.refuseAll("authentication is not configured on the server");
+        TokenVerifier configured;
+        try {
+            configured = TokenVerifiers.fromSettings(config.jwtSecret(), config.jwtPublicKey(),
+                    config.jwksUrl(), config.jwtAudience(), config.jwtIssuer());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(List.of(e.getMessage()));
         }
+        if (configured == null) {
+            LOG.warning("no connection authentication is configured (set AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY "
+                    + "or AUTH_JWKS_URL): every WebSocket connection will be refused with 401");
+            configured = TokenVerifier.refuseAll("authentication is not configured on the server");
+        } else {
+            LOG.info("connection authentication: " + configured);
+        }
+        verifier = configured;
         node = new Node(new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
                 config.pongTimeout(), config.maxRoomsPerConnection(), config.maxConnections(),
                 config.maxConnectionsPerUser()), new MemoryBroker());
@@ -64,6 +74,7 @@ final class Application {
             grpc.shutdown(config.shutdownTimeout());
             node.close();
             ws.close();
+            verifier.close();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "error during shutdown", e);
         }

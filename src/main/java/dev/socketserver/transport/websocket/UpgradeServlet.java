@@ -122,7 +122,7 @@ final class UpgradeServlet extends HttpServlet {
         long now = System.nanoTime();
         if (now - last >= LOG_EVERY_NANOS && lastAuthWarning.compareAndSet(last, now)) {
             LOG.warning("refusing WebSocket connections: no authentication is configured "
-                    + "(set AUTH_JWT_SECRET); see the README's Security section");
+                    + "(set AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL); see the README's Security section");
         }
     }
 
