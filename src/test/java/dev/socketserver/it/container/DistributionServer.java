@@ -1,0 +1,237 @@
+package dev.socketserver.it.container;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.socketserver.testing.GrpcClient;
+import dev.socketserver.testing.Tokens;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * A stock servlet-container distribution running the WAR as a separate process. Subclasses
+ * prepare a fresh base directory under {@code target/containers/} and build the command line;
+ * this class picks free ports, captures the process output to {@code server.log}, waits for
+ * readiness with bounded polling and stops the process (SIGTERM, then kill, bounded waits).
+ */
+public abstract class DistributionServer implements AutoCloseable {
+    /** Settings every test deployment gets, as environment variables. */
+    public static final Map<String, String> TEST_ENV = Map.of(
+            "AUTH_JWT_SECRET", Tokens.SECRET,
+            "API_KEYS", GrpcClient.API_KEY);
+
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+    /** HTTP/1.1 only: the JDK client would otherwise upgrade to h2c and keep an HTTP/2 session open. */
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String name;
+    protected final Path dir;
+    protected final Path log;
+    protected final int httpPort;
+    protected final int secondPort;
+    private Process process;
+    private StopResult stopped;
+
+    protected DistributionServer(String name) {
+        this.name = name;
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
+        this.dir = targetDir().resolve("containers").resolve(name + "-" + stamp).toAbsolutePath();
+        this.log = dir.resolve("server.log");
+        this.httpPort = freePort();
+        int p = freePort();
+        while (p == httpPort) {
+            p = freePort();
+        }
+        this.secondPort = p;
+    }
+
+    /** Prepares the base directory (files, WAR, configuration). */
+    protected abstract void prepare() throws IOException, InterruptedException;
+
+    /** The command that runs the server in the foreground (its pid must be the JVM's). */
+    protected abstract ProcessBuilder command();
+
+    /** Starts the process and waits until the WAR answers on both ports. */
+    public final DistributionServer start() throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        prepare();
+        ProcessBuilder pb = command();
+        pb.environment().putAll(TEST_ENV);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        process = pb.start();
+        Process p = process;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // Never leave a server behind if the test JVM goes away.
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }));
+        awaitReady();
+        return this;
+    }
+
+    private void awaitReady() {
+        try {
+            await("the WAR answering on ports " + httpPort + " and " + secondPort)
+                    .atMost(READY_TIMEOUT)
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> {
+                        if (!process.isAlive()) {
+                            throw new IllegalStateException(name + " exited with " + process.exitValue()
+                                    + " before it was ready; log " + log + ":\n" + tail(60));
+                        }
+                        return answersAsApp(httpPort) && answersAsApp(secondPort);
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException(name + " not ready within " + READY_TIMEOUT + "; log " + log
+                    + ":\n" + tail(60), e);
+        }
+    }
+
+    /** {@code GET /ws} without an upgrade: the app (not the container) answers 400. */
+    private static boolean answersAsApp(int port) throws InterruptedException {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ws"))
+                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 400 && r.body().contains("bad_request");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** HTTP/1.1 + WebSocket + gRPC (h2c). */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /** The second connector (the old GRPC_PORT), same protocols. */
+    public int secondPort() {
+        return secondPort;
+    }
+
+    public String wsUrl(String token) {
+        return "ws://127.0.0.1:" + httpPort + "/ws" + (token == null ? "" : "?t=" + token);
+    }
+
+    public Path logFile() {
+        return log;
+    }
+
+    /** The captured output so far. */
+    public String log() {
+        try {
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String tail(int lines) {
+        List<String> all = log().lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    /** How the process ended. */
+    public record StopResult(boolean graceful, int exitCode, Duration took) {
+    }
+
+    /**
+     * Stops the server like {@code docker stop} does: SIGTERM (the container's shutdown hook
+     * stops connectors and undeploys the WAR), then a kill if it is still running after
+     * {@link #STOP_TIMEOUT}. Idempotent.
+     */
+    public synchronized StopResult stop() throws InterruptedException {
+        if (stopped != null) {
+            return stopped;
+        }
+        if (process == null) {
+            return stopped = new StopResult(true, 0, Duration.ZERO);
+        }
+        long t0 = System.nanoTime();
+        process.destroy();
+        boolean graceful = process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        if (!graceful) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        return stopped = new StopResult(graceful, process.isAlive() ? -1 : process.exitValue(), took);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+
+    static Path targetDir() {
+        return distDir().getParent();
+    }
+
+    /** Where the build unpacked the stock distributions ({@code target/dist}). */
+    static Path distDir() {
+        Path d = Path.of(System.getProperty("socketserver.dist.dir", "target/dist")).toAbsolutePath();
+        if (!Files.isDirectory(d)) {
+            throw new IllegalStateException(d + " is missing: run 'mvn verify' (it unpacks the distributions)");
+        }
+        return d;
+    }
+
+    /** The project directory (for the files under deploy/). */
+    static Path projectDir() {
+        return targetDir().getParent();
+    }
+
+    static Path war() {
+        Path war = Path.of(System.getProperty("socketserver.war", "target/socket-server.war")).toAbsolutePath();
+        if (!Files.isRegularFile(war)) {
+            throw new IllegalStateException(war + " is missing: run 'mvn verify'");
+        }
+        return war;
+    }
+
+    /** The one directory in {@code target/dist} whose name starts with {@code prefix}. */
+    static Path distribution(String prefix) throws IOException {
+        try (var s = Files.list(distDir())) {
+            List<Path> found = s.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p)).toList();
+            if (found.size() != 1) {
+                throw new IllegalStateException("expected one " + prefix + "* in " + distDir() + ", found " + found);
+            }
+            return found.get(0);
+        }
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package dev.socketserver.it.container;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.socketserver.testing.GrpcClient;
+import dev.socketserver.testing.Tokens;
+import dev.socketserver.testing.WsClient;
+import dev.socketserver.transport.grpc.proto.MessageWithRoom;
+import dev.socketserver.transport.grpc.proto.MessageWithUser;
+import jakarta.json.JsonObject;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The smoke test every stock container must pass with the WAR deployed as ROOT: WebSocket and
+ * gRPC on one port, room / private / broadcast delivery, 401 before the upgrade, gRPC on the
+ * second port, and a clean stop (1001 to every client, no leak warnings). The stop test runs
+ * last; the server is stopped in {@link #stopServer()} in any case.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class DistributionSmokeTest {
+    /** Tomcat's warnings when an undeployed webapp left threads or ThreadLocals behind. */
+    static final List<String> LEAK_WARNINGS = List.of("appears to have started a thread", "memory leak");
+
+    DistributionServer server;
+    GrpcClient grpc;
+
+    /** A new, not yet started server. */
+    abstract DistributionServer newServer();
+
+    @BeforeAll
+    void startServer() throws Exception {
+        server = newServer();
+        try {
+            server.start();
+        } catch (RuntimeException | Error e) {
+            server.stop();
+            throw e;
+        }
+        grpc = new GrpcClient(server.httpPort());
+    }
+
+    @AfterAll
+    void stopServer() throws Exception {
+        try {
+            if (grpc != null) {
+                grpc.close();
+            }
+        } finally {
+            if (server != null) {
+                server.stop();
+            }
+        }
+    }
+
+    static String user() {
+        return "u-" + UUID.randomUUID();
+    }
+
+    WsClient connect(String user) {
+        return WsClient.connect(server.wsUrl(Tokens.forUser(user)));
+    }
+
+    @Test
+    @Order(1)
+    void webSocketAndGrpcOnOnePortDeliverToRoomMembers() {
+        String room = "room-" + UUID.randomUUID();
+        try (WsClient member = connect(user()); WsClient other = connect(user())) {
+            assertTrue(member.enter(room).getBoolean("ok"));
+            // grpc talks h2c to the very port the WebSocket clients connected to.
+            grpc.stub().notifyRoom(MessageWithRoom.newBuilder()
+                    .setBase(GrpcClient.info("e-room", "to the room")).setRoom(room).build());
+            JsonObject n = member.nextJson(o -> "e-room".equals(o.getString("entityId", null)));
+            assertEquals(room, n.getString("room"));
+            assertEquals("to the room", n.getString("message"));
+            assertEquals("info", n.getString("type"));
+            // A later broadcast is the first thing the non-member sees (it got no room message).
+            grpc.stub().broadcast(GrpcClient.info("marker-" + room, "m"));
+            assertEquals("marker-" + room, other.nextJson().getString("entityId"));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void privateNotifyReachesEveryConnectionOfTheUser() {
+        String alice = user();
+        try (WsClient tab1 = connect(alice); WsClient tab2 = connect(alice); WsClient bob = connect(user())) {
+            grpc.stub().privateNotify(MessageWithUser.newBuilder()
+                    .setBase(GrpcClient.info("p-1", "for alice")).setUserId(alice).build());
+            assertEquals("for alice", tab1.nextJson().getString("message"));
+            assertEquals("for alice", tab2.nextJson().getString("message"));
+            grpc.stub().broadcast(GrpcClient.info("marker-bob", "m"));
+            assertEquals("marker-bob", bob.nextJson().getString("entityId"));
+        }
+    }
+
+    @Test
+    @Order(3)
+    void broadcastReachesEveryConnection() {
+        try (WsClient a = connect(user()); WsClient b = connect(user())) {
+            grpc.stub().broadcast(GrpcClient.info("b-1", "hello all"));
+            for (WsClient c : List.of(a, b)) {
+                JsonObject n = c.nextJson(o -> "b-1".equals(o.getString("entityId", null)));
+                assertEquals("hello all", n.getString("message"));
+                assertFalse(n.containsKey("room"));
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
+    void handshakeWithoutTokenGets401() {
+        String url = "ws://127.0.0.1:" + server.httpPort() + "/ws";
+        assertEquals(401, WsClient.handshakeStatus(url, Map.of()));
+        assertEquals(401, WsClient.handshakeStatus(url + "?t=garbage", Map.of()));
+        assertEquals(101, WsClient.handshakeStatus(url + "?t=" + Tokens.forUser("ok"), Map.of()));
+    }
+
+    @Test
+    @Order(5)
+    void grpcWorksOnTheSecondPortToo() throws Exception {
+        String alice = user();
+        try (WsClient c = connect(alice); GrpcClient second = new GrpcClient(server.secondPort())) {
+            second.stub().privateNotify(MessageWithUser.newBuilder()
+                    .setBase(GrpcClient.info("p-2", "via the second port")).setUserId(alice).build());
+            assertEquals("via the second port", c.nextJson().getString("message"));
+        }
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void stopClosesEveryWebSocketWith1001AndLeavesNoLeaks() throws Exception {
+        String room = "bye-" + UUID.randomUUID();
+        try (WsClient a = connect(user()); WsClient b = connect(user())) {
+            a.enter(room);
+            grpc.stub().broadcast(GrpcClient.info("before-stop", "m"));
+            assertEquals("before-stop", a.nextJson(o -> o.containsKey("entityId")).getString("entityId"));
+            assertEquals("before-stop", b.nextJson().getString("entityId"));
+
+            DistributionServer.StopResult stop = server.stop();
+
+            assertTrue(stop.graceful(), server.name() + " needed a kill after SIGTERM; log " + server.logFile());
+            assertEquals(1001, a.awaitClose(), "close code; log " + server.logFile());
+            assertEquals(1001, b.awaitClose(), "close code; log " + server.logFile());
+        }
+        String log = server.log();
+        assertTrue(log.contains("socket-server started"), "the app's start line is missing from " + server.logFile());
+        List<String> leaks = log.lines()
+                .filter(l -> LEAK_WARNINGS.stream().anyMatch(w -> l.toLowerCase(Locale.ROOT).contains(w)))
+                .toList();
+        assertTrue(leaks.isEmpty(), "leak warnings in " + server.logFile() + ":\n" + String.join("\n", leaks));
+    }
+}

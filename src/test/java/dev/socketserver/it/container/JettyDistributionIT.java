@@ -1,0 +1,9 @@
+package dev.socketserver.it.container;
+
+/** The WAR in the stock Jetty 12 distribution with a JETTY_BASE from {@code deploy/jetty/make-base.sh}. */
+class JettyDistributionIT extends DistributionSmokeTest {
+    @Override
+    DistributionServer newServer() {
+        return new JettyDistribution();
+    }
+}
