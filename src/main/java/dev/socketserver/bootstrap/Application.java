@@ -1,5 +1,6 @@
 package dev.socketserver.bootstrap;
 
+import dev.socketserver.auth.ApiKeys;
 import dev.socketserver.auth.TokenVerifier;
 import dev.socketserver.auth.TokenVerifiers;
 import dev.socketserver.broker.memory.MemoryBroker;
@@ -7,7 +8,10 @@ import dev.socketserver.config.Config;
 import dev.socketserver.config.ConfigException;
 import dev.socketserver.node.Node;
 import dev.socketserver.node.NodeOptions;
+import dev.socketserver.presence.memory.MemoryPresenceManager;
 import dev.socketserver.transport.grpc.GrpcEndpoint;
+import dev.socketserver.transport.grpc.NotificationGrpcService;
+import dev.socketserver.transport.http.HttpApiServlet;
 import dev.socketserver.transport.websocket.WebSocketGateway;
 import jakarta.servlet.ServletContext;
 import java.util.List;
@@ -49,9 +53,13 @@ final class Application {
         verifier = configured;
         node = new Node(new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
                 config.pongTimeout(), config.maxRoomsPerConnection(), config.maxConnections(),
-                config.maxConnectionsPerUser()), new MemoryBroker());
-        grpc = new GrpcEndpoint(node, config);
+                config.maxConnectionsPerUser()), new MemoryBroker(), new MemoryPresenceManager(),
+                config.history(), config.presenceEventRooms());
+        ApiKeys apiKeys = new ApiKeys(config.apiKeys(), config.apiInsecure());
+        NotificationGrpcService api = new NotificationGrpcService(node);
+        grpc = new GrpcEndpoint(api, apiKeys, config);
         grpc.install(context);
+        new HttpApiServlet(api, apiKeys, config.maxPublishBytes()).install(context);
         ws = new WebSocketGateway(node, verifier, config);
         ws.install(context);
         LOG.info("socket-server started: WebSocket at /ws (token parameter '" + config.tokenKey()

@@ -1,7 +1,6 @@
 package dev.socketserver.broker;
 
 import dev.socketserver.message.Notification;
-import dev.socketserver.message.StreamPosition;
 import dev.socketserver.message.Target;
 import java.util.concurrent.CompletionStage;
 
@@ -16,7 +15,12 @@ import java.util.concurrent.CompletionStage;
  *   <li>The returned stage completes once the publication is accepted (durably, as far as the
  *   implementation is durable); it does not wait for sockets.</li>
  *   <li>Thread-safe: any thread may publish at any time after {@link #start}.</li>
- *   <li>After {@link #close} publish fails with an {@code UNAVAILABLE} {@code ServerException}.</li>
+ *   <li>History is bounded by size and age per publish ({@link PublishOptions}); offsets grow by one
+ *   per publication of a stream that keeps history, and the epoch changes whenever that
+ *   history is lost (restart, expiry of the whole stream), so older positions are recognisably
+ *   stale.</li>
+ *   <li>Idempotency keys are scoped to one stream and remembered for the window given.</li>
+ *   <li>After {@link #close} every call fails with an {@code UNAVAILABLE} {@code ServerException}.</li>
  * </ul>
  */
 public interface Broker extends AutoCloseable {
@@ -25,11 +29,17 @@ public interface Broker extends AutoCloseable {
     void start(BrokerEventHandler handler);
 
     /**
-     * Publishes {@code notification} to {@code target}'s stream.
-     *
-     * @return the position assigned, or {@code null} when the stream keeps no history
+     * Publishes {@code notification} to {@code target}'s stream, keeping it as {@code options}
+     * say. A stream that keeps history gives the publication the next offset; a stream without
+     * history gives none.
      */
-    CompletionStage<StreamPosition> publish(Target target, Notification notification);
+    CompletionStage<PublishResult> publish(Target target, Notification notification, PublishOptions options);
+
+    /**
+     * Reads a stream's retained publications and its current position. Streams that never had
+     * history, or whose history expired, answer offset 0 with a fresh epoch.
+     */
+    CompletionStage<HistoryResult> history(Target target, HistoryQuery query);
 
     @Override
     void close();

@@ -1,6 +1,8 @@
 package dev.socketserver.config;
 
+import dev.socketserver.node.HistoryPolicy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -32,7 +34,9 @@ public record Config(
         int maxConnectionsPerUser,
         double commandRate,
         int commandBurst,
-        Duration handshakeTimeout) {
+        Duration handshakeTimeout,
+        HistoryPolicy history,
+        List<String> presenceEventRooms) {
 
     /** Who may enter which room. */
     public enum RoomsPolicy {
@@ -45,6 +49,7 @@ public record Config(
     public Config {
         apiKeys = List.copyOf(apiKeys);
         allowedOrigins = List.copyOf(allowedOrigins);
+        presenceEventRooms = List.copyOf(presenceEventRooms);
     }
 
     /** Whether any connection authentication is configured. */
@@ -87,7 +92,9 @@ public record Config(
                 s.intIn("MAX_CONNECTIONS_PER_USER", 100, 1, 1_000_000),
                 s.longIn("CLIENT_COMMAND_RATE", 50, 1, 1_000_000),
                 s.intIn("CLIENT_COMMAND_BURST", 100, 1, 1_000_000),
-                s.duration("HANDSHAKE_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)));
+                s.duration("HANDSHAKE_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
+                historyPolicy(s),
+                s.list("PRESENCE_EVENTS"));
         if (!tokenKey.matches("[A-Za-z0-9_.~-]+")) {
             s.problems().add("TOKEN_KEY=" + tokenKey + ": must be a plain query parameter name");
         }
@@ -95,6 +102,33 @@ public record Config(
             throw new ConfigException(s.problems());
         }
         return c;
+    }
+
+    private static HistoryPolicy historyPolicy(Settings s) {
+        int size = s.intIn("HISTORY_SIZE", 100, 0, 1_000_000);
+        Duration ttl = s.duration("HISTORY_TTL", Duration.ofMinutes(5), Duration.ZERO, Duration.ofDays(30));
+        List<HistoryPolicy.RoomOverride> rooms = new ArrayList<>();
+        for (String item : s.list("HISTORY_ROOMS")) {
+            int eq = item.lastIndexOf('=');
+            String[] v = eq < 0 ? new String[0] : item.substring(eq + 1).split("/");
+            try {
+                if (eq <= 0 || v.length == 0 || v.length > 2) {
+                    throw new IllegalArgumentException();
+                }
+                int n = Integer.parseInt(v[0].trim());
+                Duration t = v.length == 2
+                        ? Settings.parseDuration(v[1].trim())
+                        : ttl;
+                if (n < 0 || t.isNegative()) {
+                    throw new IllegalArgumentException();
+                }
+                rooms.add(new HistoryPolicy.RoomOverride(item.substring(0, eq).trim(), n, t));
+            } catch (IllegalArgumentException e) {
+                s.problems().add("HISTORY_ROOMS item '" + item + "': expected pattern=size or pattern=size/ttl (e.g. chat:*=500/10m)");
+            }
+        }
+        Duration window = s.duration("IDEMPOTENCY_WINDOW", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1));
+        return new HistoryPolicy(size, ttl, rooms, window);
     }
 
     private static RoomsPolicy roomsPolicy(Settings s) {

@@ -104,20 +104,8 @@ final class Settings {
         if (v == null) {
             return def;
         }
-        String s = v.toLowerCase(Locale.ROOT).trim();
         try {
-            Duration d;
-            if (s.endsWith("ms")) {
-                d = Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-            } else if (s.endsWith("s")) {
-                d = Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
-            } else if (s.endsWith("m")) {
-                d = Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)) * 60);
-            } else if (s.endsWith("h")) {
-                d = Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1)));
-            } else {
-                d = Duration.ofMillis(Math.round(Double.parseDouble(s) * 1000));
-            }
+            Duration d = parseDuration(v);
             if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
                 problems.add(name + "=" + v + ": must be between " + min + " and " + max);
                 return def;
@@ -127,6 +115,23 @@ final class Settings {
             problems.add(name + "=" + v + ": not a duration (e.g. 500ms, 25s, 2m)");
             return def;
         }
+    }
+
+    /** {@code 500ms}, {@code 25s}, {@code 2m}, {@code 1h}, {@code 1d}, or plain seconds. */
+    static Duration parseDuration(String v) {
+        String s = v.toLowerCase(Locale.ROOT).trim();
+        if (s.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+        } else if (s.endsWith("s")) {
+            return Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
+        } else if (s.endsWith("m")) {
+            return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)) * 60);
+        } else if (s.endsWith("h")) {
+            return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1)));
+        } else if (s.endsWith("d")) {
+            return Duration.ofDays(Long.parseLong(s.substring(0, s.length() - 1)));
+        }
+        return Duration.ofMillis(Math.round(Double.parseDouble(s) * 1000));
     }
 
     List<String> list(String name) {

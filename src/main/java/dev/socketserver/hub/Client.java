@@ -1,9 +1,11 @@
 package dev.socketserver.hub;
 
 import dev.socketserver.message.Frame;
+import dev.socketserver.message.Publication;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -11,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * One connection, independent of its transport.
@@ -40,6 +43,8 @@ public final class Client {
     private final AtomicInteger writeState = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
+    private final Map<String, Recovery> recovering = new ConcurrentHashMap<>();
+    private final AtomicInteger recoveringCount = new AtomicInteger();
     private volatile long lastSeenNanos = System.nanoTime();
 
     /**
@@ -75,6 +80,99 @@ public final class Client {
     /** Bytes queued or being written; for tests and stats. */
     public long queuedBytes() {
         return queuedBytes.get();
+    }
+
+    /**
+     * Delivers a publication's shared frame: queued at once, or held while its stream is being
+     * recovered (see {@link #beginRecovery}).
+     */
+    public void deliver(Publication publication, Frame frame) {
+        if (recoveringCount.get() != 0) {
+            Recovery r = recovering.get(publication.target().streamKey());
+            if (r != null) {
+                r.offer(publication, frame);
+                return;
+            }
+        }
+        send(frame);
+    }
+
+    /**
+     * Starts recovering a stream: from now on its live publications are held back. Call before
+     * the client joins the stream's index, then {@link Recovery#complete} with the history read
+     * after joining; the overlap is removed by offset, so nothing is lost or repeated.
+     */
+    public Recovery beginRecovery(String streamKey) {
+        Recovery r = new Recovery(streamKey);
+        if (recovering.putIfAbsent(streamKey, r) == null) {
+            recoveringCount.incrementAndGet();
+            return r;
+        }
+        throw new IllegalStateException("already recovering " + streamKey);
+    }
+
+    private record Held(long offset, Frame frame) {
+    }
+
+    /** The recovery begun for a stream and not yet completed, or {@code null}. */
+    public Recovery pendingRecovery(String streamKey) {
+        return recovering.get(streamKey);
+    }
+
+    /** A stream being recovered for this client. Thread-safe. */
+    public final class Recovery {
+        private final String streamKey;
+        private List<Held> held = new ArrayList<>();
+        private long lastSent = -1;
+
+        Recovery(String streamKey) {
+            this.streamKey = streamKey;
+        }
+
+        synchronized void offer(Publication p, Frame frame) {
+            long offset = p.position() == null ? Long.MAX_VALUE : p.position().offset();
+            if (held != null) {
+                held.add(new Held(offset, frame));
+                return;
+            }
+            if (offset > lastSent) {
+                // Past the replayed range: no more duplicates possible, go fully live.
+                send(frame);
+                finish();
+            }
+        }
+
+        /**
+         * Sends {@code history} (in offset order), then the held live publications newer than
+         * it; later publications flow directly.
+         */
+        public synchronized void complete(List<Publication> history, Function<Publication, Frame> render) {
+            for (Publication p : history) {
+                long offset = p.position().offset();
+                if (offset > lastSent) {
+                    send(render.apply(p));
+                    lastSent = offset;
+                }
+            }
+            for (Held h : held) {
+                if (h.offset() == Long.MAX_VALUE) {
+                    send(h.frame());
+                } else if (h.offset() > lastSent) {
+                    send(h.frame());
+                    lastSent = h.offset();
+                }
+            }
+            held = null;
+            if (lastSent < 0) {
+                finish();
+            }
+        }
+
+        private void finish() {
+            if (recovering.remove(streamKey, this)) {
+                recoveringCount.decrementAndGet();
+            }
+        }
     }
 
     /** Queues a frame; closes the client as a slow consumer if that exceeds its bound. */

@@ -1,6 +1,7 @@
 package dev.socketserver.hub;
 
 import dev.socketserver.message.Frame;
+import dev.socketserver.message.Publication;
 import dev.socketserver.message.Target;
 import java.util.Collection;
 import java.util.Collections;
@@ -75,11 +76,18 @@ public final class Hub {
         });
     }
 
-    /** Queues {@code frame} on every client the target reaches on this node. */
-    public void deliver(Target target, Frame frame) {
-        for (Client c : recipients(target)) {
-            c.send(frame);
+    /**
+     * Hands a publication's frame to every client its target reaches on this node.
+     *
+     * @return the number of clients reached
+     */
+    public int deliver(Publication publication, Frame frame) {
+        int n = 0;
+        for (Client c : recipients(publication.target())) {
+            c.deliver(publication, frame);
+            n++;
         }
+        return n;
     }
 
     Collection<Client> recipients(Target target) {
@@ -119,5 +127,17 @@ public final class Hub {
     /** Members of a room on this node. */
     public int roomSize(String room) {
         return orEmpty(rooms.get(room)).size();
+    }
+
+    /** Rooms with at least one member on this node, with their member counts. */
+    public Map<String, Integer> roomSizes() {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        rooms.forEach((name, members) -> {
+            int n = members.size();
+            if (n > 0) {
+                out.put(name, n);
+            }
+        });
+        return out;
     }
 }

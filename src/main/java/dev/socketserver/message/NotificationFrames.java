@@ -3,8 +3,9 @@ package dev.socketserver.message;
 /**
  * Renders a publication as the frame clients receive (protocol v1):
  * {@code {"type":"info","entityId":"e","message":<body>,"room":"R","offset":42,"epoch":"E"}}.
- * {@code room} appears only for room notifications, {@code offset}/{@code epoch} only where the
- * stream keeps history. Called once per publication; every recipient shares the result.
+ * {@code room} appears only for room notifications, {@code "private":true} only for a user's
+ * private stream, {@code offset}/{@code epoch} only where the stream keeps history (each stream
+ * has its own offsets). Called once per publication; every recipient shares the result.
  */
 public final class NotificationFrames {
     private NotificationFrames() {
@@ -21,6 +22,8 @@ public final class NotificationFrames {
         if (p.target() instanceof Target.Room room) {
             sb.append(",\"room\":");
             Json.quote(sb, room.name());
+        } else if (p.target() instanceof Target.User) {
+            sb.append(",\"private\":true");
         }
         StreamPosition pos = p.position();
         if (pos != null) {

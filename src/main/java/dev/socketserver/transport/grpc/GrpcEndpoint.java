@@ -1,7 +1,7 @@
 package dev.socketserver.transport.grpc;
 
 import dev.socketserver.config.Config;
-import dev.socketserver.node.Node;
+import dev.socketserver.auth.ApiKeys;
 import dev.socketserver.transport.grpc.proto.NotificationServiceGrpc;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -54,14 +54,13 @@ public final class GrpcEndpoint implements AutoCloseable {
     private volatile boolean draining;
 
     @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl versions only speak it
-    public GrpcEndpoint(Node node, Config config) {
+    public GrpcEndpoint(NotificationGrpcService service, ApiKeys apiKeys, Config config) {
         int threads = Math.max(4, Runtime.getRuntime().availableProcessors() * 2);
         this.executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), threads("socket-server-grpc"));
         ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, threads("socket-server-grpc-timer"));
         s.setRemoveOnCancelPolicy(true);
         this.scheduler = s;
-        NotificationGrpcService service = new NotificationGrpcService(node);
         if (config.apiKeys().isEmpty() && !config.apiInsecure()) {
             LOG.warning("gRPC API refuses every call: no API key is configured (set API_KEYS, "
                     + "or API_INSECURE=true for local development only)");
@@ -76,7 +75,7 @@ public final class GrpcEndpoint implements AutoCloseable {
                 .addService(dev.socketserver.transport.grpc.proto.alias.NotificationServiceGrpc.bindService(service))
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance())
-                .intercept(new ApiKeyInterceptor(config.apiKeys(), config.apiInsecure()))
+                .intercept(new ApiKeyInterceptor(apiKeys))
                 .intercept(new DrainInterceptor());
         this.adapter = builder.buildServletAdapter();
     }

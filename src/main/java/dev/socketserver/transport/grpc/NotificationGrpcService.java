@@ -1,35 +1,67 @@
 package dev.socketserver.transport.grpc;
 
 import com.google.protobuf.Empty;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Value;
+import com.google.protobuf.util.JsonFormat;
+import dev.socketserver.broker.HistoryQuery;
+import dev.socketserver.error.ServerException;
 import dev.socketserver.message.Notification;
-import dev.socketserver.message.StreamPosition;
+import dev.socketserver.message.Publication;
 import dev.socketserver.message.Target;
 import dev.socketserver.node.Node;
+import dev.socketserver.node.NodeInfo;
+import dev.socketserver.transport.grpc.proto.ClientInfo;
+import dev.socketserver.transport.grpc.proto.DisconnectRequest;
+import dev.socketserver.transport.grpc.proto.DisconnectResponse;
+import dev.socketserver.transport.grpc.proto.HistoryEntry;
+import dev.socketserver.transport.grpc.proto.HistoryRequest;
+import dev.socketserver.transport.grpc.proto.HistoryResponse;
+import dev.socketserver.transport.grpc.proto.InfoRequest;
+import dev.socketserver.transport.grpc.proto.InfoResponse;
 import dev.socketserver.transport.grpc.proto.Message;
 import dev.socketserver.transport.grpc.proto.MessageWithRoom;
 import dev.socketserver.transport.grpc.proto.MessageWithUser;
 import dev.socketserver.transport.grpc.proto.NotificationServiceGrpc;
-import io.grpc.Status;
+import dev.socketserver.transport.grpc.proto.PresenceRequest;
+import dev.socketserver.transport.grpc.proto.PresenceResponse;
+import dev.socketserver.transport.grpc.proto.PresenceStatsRequest;
+import dev.socketserver.transport.grpc.proto.PresenceStatsResponse;
+import dev.socketserver.transport.grpc.proto.PublishRequest;
+import dev.socketserver.transport.grpc.proto.PublishResponse;
+import dev.socketserver.transport.grpc.proto.RoomInfo;
+import dev.socketserver.transport.grpc.proto.RoomsRequest;
+import dev.socketserver.transport.grpc.proto.RoomsResponse;
+import dev.socketserver.transport.grpc.proto.StreamPosition;
+import dev.socketserver.transport.grpc.proto.SubscribeRequest;
+import dev.socketserver.transport.grpc.proto.SubscribeResponse;
+import dev.socketserver.transport.grpc.proto.UnsubscribeRequest;
+import dev.socketserver.transport.grpc.proto.UnsubscribeResponse;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 /**
- * The old server's three RPCs. One implementation serves both {@code notifications.} and
- * {@code notificationspb.NotificationService}: the generated interfaces have the same methods.
+ * The backend API. The old three RPCs are served under both {@code notifications.} and
+ * {@code notificationspb.NotificationService} (the generated interfaces share those methods);
+ * the rest only under {@code notifications.}. The HTTP/JSON API calls the same methods.
  */
-final class NotificationGrpcService implements NotificationServiceGrpc.AsyncService,
+public final class NotificationGrpcService implements NotificationServiceGrpc.AsyncService,
         dev.socketserver.transport.grpc.proto.alias.NotificationServiceGrpc.AsyncService {
     private final Node node;
     private final BodyRenderer renderer = new BodyRenderer();
+    private final JsonFormat.Parser bodyParser = JsonFormat.parser();
 
-    NotificationGrpcService(Node node) {
+    public NotificationGrpcService(Node node) {
         this.node = node;
     }
 
+    // ---- the old contract -------------------------------------------------------------
+
     @Override
     public void broadcast(Message request, StreamObserver<Empty> out) {
-        call(out, () -> node.publish(Target.all(), toNotification(true, request)));
+        call(out, () -> node.publish(Target.all(), toNotification(true, request)).thenApply(r -> Empty.getDefaultInstance()));
     }
 
     @Override
@@ -39,13 +71,12 @@ final class NotificationGrpcService implements NotificationServiceGrpc.AsyncServ
             if (!request.hasRoom()) {
                 target = Target.all();
             } else if (request.getRoom().isEmpty()) {
-                throw Status.INVALID_ARGUMENT
-                        .withDescription("room is present but empty; omit it to notify everyone")
-                        .asRuntimeException();
+                throw ServerException.badRequest("room is present but empty; omit it to notify everyone");
             } else {
                 target = Target.room(request.getRoom());
             }
-            return node.publish(target, toNotification(request.hasBase(), request.getBase()));
+            return node.publish(target, toNotification(request.hasBase(), request.getBase()))
+                    .thenApply(r -> Empty.getDefaultInstance());
         });
     }
 
@@ -53,10 +84,10 @@ final class NotificationGrpcService implements NotificationServiceGrpc.AsyncServ
     public void privateNotify(MessageWithUser request, StreamObserver<Empty> out) {
         call(out, () -> {
             if (request.getUserId().isEmpty()) {
-                throw Status.INVALID_ARGUMENT.withDescription("userId must not be empty").asRuntimeException();
+                throw ServerException.badRequest("userId must not be empty");
             }
-            return node.publish(Target.user(request.getUserId()),
-                    toNotification(request.hasBase(), request.getBase()));
+            return node.publish(Target.user(request.getUserId()), toNotification(request.hasBase(), request.getBase()))
+                    .thenApply(r -> Empty.getDefaultInstance());
         });
     }
 
@@ -69,22 +100,145 @@ final class NotificationGrpcService implements NotificationServiceGrpc.AsyncServ
         return new Notification(type, m.getEntityId(), renderer.render(present && m.hasMessage(), m.getMessage()));
     }
 
-    private static void call(StreamObserver<Empty> out, Supplier<CompletionStage<StreamPosition>> body) {
-        CompletionStage<StreamPosition> stage;
+    // ---- the backend API --------------------------------------------------------------
+
+    @Override
+    public void publish(PublishRequest request, StreamObserver<PublishResponse> out) {
+        call(out, () -> {
+            Target target = switch (request.getTargetCase()) {
+                case ALL -> Target.all();
+                case ROOM -> Target.room(request.getRoom());
+                case USER_ID -> Target.user(request.getUserId());
+                default -> throw ServerException.badRequest("a target is required: all, room or userId");
+            };
+            String key = request.getIdempotencyKey().isEmpty() ? null : request.getIdempotencyKey();
+            if (key != null && key.length() > 256) {
+                throw ServerException.badRequest("idempotencyKey must be at most 256 characters");
+            }
+            return node.publish(target, toNotification(request.hasMessage(), request.getMessage()), key)
+                    .thenApply(r -> {
+                        PublishResponse.Builder b = PublishResponse.newBuilder().setDuplicate(r.duplicate());
+                        if (r.position() != null) {
+                            b.setPosition(toProto(r.position()));
+                        }
+                        return b.build();
+                    });
+        });
+    }
+
+    @Override
+    public void history(HistoryRequest request, StreamObserver<HistoryResponse> out) {
+        call(out, () -> {
+            Target target = switch (request.getTargetCase()) {
+                case ALL -> Target.all();
+                case ROOM -> Target.room(request.getRoom());
+                case USER_ID -> Target.user(request.getUserId());
+                default -> throw ServerException.badRequest("a target is required: all, room or userId");
+            };
+            if (request.hasLimit() && request.getLimit() < 0) {
+                throw ServerException.badRequest("limit must be >= 0");
+            }
+            int limit = request.hasLimit() ? request.getLimit() : Integer.MAX_VALUE;
+            dev.socketserver.message.StreamPosition since = request.hasSince()
+                    ? new dev.socketserver.message.StreamPosition(request.getSince().getOffset(), request.getSince().getEpoch())
+                    : null;
+            return node.history(target, new HistoryQuery(since, limit, request.getReverse())).thenApply(h -> {
+                HistoryResponse.Builder b = HistoryResponse.newBuilder().setPosition(toProto(h.position()));
+                for (Publication p : h.publications()) {
+                    b.addPublications(toEntry(p));
+                }
+                return b.build();
+            });
+        });
+    }
+
+    private HistoryEntry toEntry(Publication p) {
+        Value.Builder body = Value.newBuilder();
+        try {
+            bodyParser.merge(p.notification().bodyJson(), body);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("stored body is not JSON", e);
+        }
+        return HistoryEntry.newBuilder().setType(p.notification().type()).setEntityId(p.notification().entityId())
+                .setMessage(body).setOffset(p.position().offset()).setEpoch(p.position().epoch()).build();
+    }
+
+    @Override
+    public void presence(PresenceRequest request, StreamObserver<PresenceResponse> out) {
+        call(out, () -> node.presence(request.getRoom()).thenApply(m -> {
+            PresenceResponse.Builder b = PresenceResponse.newBuilder();
+            m.forEach((id, c) -> b.putPresence(id, ClientInfo.newBuilder().setClientId(c.clientId())
+                    .setUserId(c.userId()).build()));
+            return b.build();
+        }));
+    }
+
+    @Override
+    public void presenceStats(PresenceStatsRequest request, StreamObserver<PresenceStatsResponse> out) {
+        call(out, () -> node.presenceStats(request.getRoom()).thenApply(s -> PresenceStatsResponse.newBuilder()
+                .setNumClients(s.numClients()).setNumUsers(s.numUsers()).build()));
+    }
+
+    @Override
+    public void subscribe(SubscribeRequest request, StreamObserver<SubscribeResponse> out) {
+        call(out, () -> done(SubscribeResponse.newBuilder()
+                .setConnections(node.subscribeUser(request.getUserId(), request.getRoom())).build()));
+    }
+
+    @Override
+    public void unsubscribe(UnsubscribeRequest request, StreamObserver<UnsubscribeResponse> out) {
+        call(out, () -> done(UnsubscribeResponse.newBuilder()
+                .setConnections(node.unsubscribeUser(request.getUserId(), request.getRoom())).build()));
+    }
+
+    @Override
+    public void disconnect(DisconnectRequest request, StreamObserver<DisconnectResponse> out) {
+        call(out, () -> done(DisconnectResponse.newBuilder()
+                .setConnections(node.disconnectUser(request.getUserId(), request.getReconnect())).build()));
+    }
+
+    @Override
+    public void rooms(RoomsRequest request, StreamObserver<RoomsResponse> out) {
+        call(out, () -> {
+            RoomsResponse.Builder b = RoomsResponse.newBuilder();
+            node.rooms(request.getPattern()).forEach((name, n) -> b.putRooms(name, RoomInfo.newBuilder().setNumClients(n).build()));
+            return done(b.build());
+        });
+    }
+
+    @Override
+    public void info(InfoRequest request, StreamObserver<InfoResponse> out) {
+        call(out, () -> {
+            NodeInfo i = node.info();
+            return done(InfoResponse.newBuilder().setNodeId(i.nodeId()).setUptimeSeconds(i.uptime().toSeconds())
+                    .setNumClients(i.clients()).setNumUsers(i.users()).setNumRooms(i.rooms())
+                    .setPublications(i.publications()).setDeliveries(i.deliveries()).build());
+        });
+    }
+
+    private static StreamPosition toProto(dev.socketserver.message.StreamPosition p) {
+        return StreamPosition.newBuilder().setOffset(p.offset()).setEpoch(p.epoch()).build();
+    }
+
+    private static <T> CompletionStage<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+
+    private static <T> void call(StreamObserver<T> out, Supplier<CompletionStage<T>> body) {
+        CompletionStage<T> stage;
         try {
             stage = body.get();
         } catch (RuntimeException e) {
             out.onError(GrpcErrors.toStatus(e));
             return;
         }
-        stage.whenComplete((pos, error) -> {
+        stage.whenComplete((value, error) -> {
             if (error != null) {
                 out.onError(GrpcErrors.toStatus(error));
             } else {
-                out.onNext(Empty.getDefaultInstance());
+                out.onNext(value);
                 out.onCompleted();
             }
         });
     }
-
 }

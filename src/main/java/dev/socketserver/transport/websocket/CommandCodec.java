@@ -3,7 +3,9 @@ package dev.socketserver.transport.websocket;
 import dev.socketserver.error.ErrorCode;
 import dev.socketserver.error.ServerException;
 import dev.socketserver.message.Json;
+import dev.socketserver.message.StreamPosition;
 import jakarta.json.JsonException;
+import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
@@ -50,7 +52,7 @@ final class CommandCodec {
             throw new CommandException(id, ServerException.badRequest("action must be a string"));
         }
         return switch (a.getString()) {
-            case "enter" -> new Command.Enter(id, string(obj, "room", id));
+            case "enter" -> new Command.Enter(id, string(obj, "room", id), since(obj, id));
             case "leave" -> new Command.Leave(id, string(obj, "room", id));
             case "ping" -> new Command.Ping(id);
             case "refresh" -> new Command.Refresh(id, string(obj, "token", id));
@@ -72,6 +74,48 @@ final class CommandCodec {
             return raw;
         }
         throw new CommandException(null, ServerException.badRequest("id must be a number or a string"));
+    }
+
+    private static StreamPosition since(JsonObject obj, String id) throws CommandException {
+        JsonValue v = obj.get("since");
+        if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
+            return null;
+        }
+        if (v instanceof JsonObject s && s.get("offset") instanceof JsonNumber n && n.isIntegral()
+                && s.get("epoch") instanceof JsonString e) {
+            try {
+                long offset = n.longValueExact();
+                if (offset >= 0) {
+                    return new StreamPosition(offset, e.getString());
+                }
+            } catch (ArithmeticException tooBig) {
+                // falls through to the error
+            }
+        }
+        throw new CommandException(id, ServerException.badRequest(
+                "since must be {\"offset\":<non-negative integer>,\"epoch\":\"<string>\"}"));
+    }
+
+    /** Parses {@code <offset>:<epoch>} (handshake recovery parameters); {@code null} if malformed. */
+    static StreamPosition position(String raw) {
+        int colon = raw.indexOf(':');
+        if (colon <= 0 || colon == raw.length() - 1) {
+            return null;
+        }
+        try {
+            long offset = Long.parseLong(raw.substring(0, colon));
+            return offset < 0 ? null : new StreamPosition(offset, raw.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** {@code ,"offset":N,"epoch":"E"} or nothing. */
+    static String positionFields(StreamPosition p) {
+        if (p == null) {
+            return "";
+        }
+        return Json.quote(new StringBuilder(",\"offset\":").append(p.offset()).append(",\"epoch\":"), p.epoch()).toString();
     }
 
     private static String string(JsonObject obj, String field, String id) throws CommandException {

@@ -11,6 +11,9 @@ import jakarta.websocket.server.ServerContainer;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import dev.socketserver.message.StreamPosition;
+import dev.socketserver.message.Target;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -65,6 +68,18 @@ final class UpgradeServlet extends HttpServlet {
             refuse(resp, 503, e.code(), e.getMessage());
             return;
         }
+        Map<Target, StreamPosition> recover = new LinkedHashMap<>();
+        for (String[] param : new String[][] {{"all_since", "all"}, {"private_since", "private"}}) {
+            String raw = req.getParameter(param[0]);
+            if (raw != null) {
+                StreamPosition p = CommandCodec.position(raw);
+                if (p == null) {
+                    refuse(resp, 400, ErrorCode.BAD_REQUEST, param[0] + " must be <offset>:<epoch>");
+                    return;
+                }
+                recover.put(param[1].equals("all") ? Target.all() : Target.user(principal.userId()), p);
+            }
+        }
         Object attr = req.getServletContext().getAttribute(ServerContainer.class.getName());
         if (!(attr instanceof ServerContainer container)) {
             refuse(resp, 503, ErrorCode.UNAVAILABLE, "the container has no WebSocket support enabled");
@@ -74,7 +89,7 @@ final class UpgradeServlet extends HttpServlet {
                 .configurator(new ServerEndpointConfig.Configurator() {
                     @Override
                     public <T> T getEndpointInstance(Class<T> type) {
-                        Endpoint e = new WsEndpoint(gateway, principal);
+                        Endpoint e = new WsEndpoint(gateway, principal, recover);
                         return type.cast(e);
                     }
                 }).build();

@@ -9,6 +9,8 @@ import dev.socketserver.hub.Disconnect;
 import dev.socketserver.message.Frame;
 import dev.socketserver.message.Json;
 import dev.socketserver.message.RoomNames;
+import dev.socketserver.message.StreamPosition;
+import dev.socketserver.message.Target;
 import dev.socketserver.node.RoomGrants;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
@@ -19,6 +21,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -39,9 +43,13 @@ public final class WsEndpoint extends Endpoint {
     private volatile ScheduledFuture<?> expiry;
     private CommandRateLimiter limiter;
 
-    WsEndpoint(WebSocketGateway gateway, Principal principal) {
+    private final Map<Target, StreamPosition> recoverOnOpen;
+
+    /** @param recoverOnOpen broadcast and/or private stream positions to recover from (handshake parameters) */
+    WsEndpoint(WebSocketGateway gateway, Principal principal, Map<Target, StreamPosition> recoverOnOpen) {
         this.gateway = gateway;
         this.principal = principal;
+        this.recoverOnOpen = recoverOnOpen;
     }
 
     @Override
@@ -52,7 +60,8 @@ public final class WsEndpoint extends Endpoint {
         session.setMaxIdleTimeout(gateway.maxIdleMillis());
         session.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, 2000L);
         try {
-            client = gateway.node.connect(principal.userId(), new SessionTransport(session, gateway.closer));
+            client = gateway.node.connect(principal.userId(), new SessionTransport(session, gateway.closer),
+                    List.copyOf(recoverOnOpen.keySet()));
         } catch (ServerException e) {
             // Lost a race with another handshake or with shutdown after the servlet's checks.
             closeQuietly(session, e.code() == ErrorCode.LIMIT_EXCEEDED ? Disconnect.CONNECTION_LIMIT : Disconnect.GOING_AWAY);
@@ -67,6 +76,13 @@ public final class WsEndpoint extends Endpoint {
         });
         session.addMessageHandler(PongMessage.class, p -> client.onPong());
         scheduleExpiry();
+        recoverOnOpen.forEach((target, since) -> {
+            String stream = target instanceof Target.User ? "private" : "all";
+            gateway.node.recover(client, target, since).whenComplete((r, e) -> reply(e != null
+                    ? CommandCodec.error(null, ErrorCode.UNAVAILABLE, "could not recover the " + stream + " stream")
+                    : "{\"action\":\"recovered\",\"stream\":\"" + stream + "\",\"recovered\":" + r.recovered()
+                            + CommandCodec.positionFields(r.position()) + "}"));
+        });
     }
 
     /** Liveness and rate limit for every inbound frame; false if the frame must be dropped. */
@@ -103,8 +119,15 @@ public final class WsEndpoint extends Endpoint {
         try {
             if (cmd instanceof Command.Enter enter) {
                 checkRoomGrant(enter.room());
-                gateway.node.enter(c, enter.room());
-                replyOk(cmd.id(), roomField(enter.room()));
+                gateway.node.enter(c, enter.room(), enter.since()).whenComplete((r, e) -> {
+                    if (e != null) {
+                        replyError(cmd.id(), e);
+                    } else if (cmd.id() != null) {
+                        String recovered = r.recovered() == null ? "" : ",\"recovered\":" + r.recovered();
+                        reply(CommandCodec.ok(cmd.id(), roomField(enter.room()) + recovered
+                                + CommandCodec.positionFields(r.position())));
+                    }
+                });
             } else if (cmd instanceof Command.Leave leave) {
                 gateway.node.leave(c, leave.room());
                 replyOk(cmd.id(), roomField(leave.room()));
@@ -113,11 +136,18 @@ public final class WsEndpoint extends Endpoint {
             } else if (cmd instanceof Command.Refresh refresh) {
                 refresh(refresh);
             }
-        } catch (ServerException e) {
-            reply(CommandCodec.error(cmd.id(), e.code(), e.getMessage()));
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "command failed on " + c, e);
-            reply(CommandCodec.error(cmd.id(), ErrorCode.INTERNAL, "internal error"));
+            replyError(cmd.id(), e);
+        }
+    }
+
+    private void replyError(String id, Throwable t) {
+        Throwable e = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (e instanceof ServerException se) {
+            reply(CommandCodec.error(id, se.code(), se.getMessage()));
+        } else {
+            LOG.log(Level.WARNING, "command failed on " + client, e);
+            reply(CommandCodec.error(id, ErrorCode.INTERNAL, "internal error"));
         }
     }
 

@@ -1,0 +1,2 @@
+/** In-process presence: single node only. */
+package dev.socketserver.presence.memory;

@@ -1,0 +1,220 @@
+package dev.socketserver.transport.http;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import dev.socketserver.auth.ApiKeys;
+import dev.socketserver.error.ErrorCode;
+import dev.socketserver.message.Json;
+import dev.socketserver.transport.grpc.NotificationGrpcService;
+import dev.socketserver.transport.grpc.proto.DisconnectRequest;
+import dev.socketserver.transport.grpc.proto.HistoryRequest;
+import dev.socketserver.transport.grpc.proto.InfoRequest;
+import dev.socketserver.transport.grpc.proto.MessageWithRoom;
+import dev.socketserver.transport.grpc.proto.MessageWithUser;
+import dev.socketserver.transport.grpc.proto.Notifications;
+import dev.socketserver.transport.grpc.proto.PresenceRequest;
+import dev.socketserver.transport.grpc.proto.PresenceStatsRequest;
+import dev.socketserver.transport.grpc.proto.PublishRequest;
+import dev.socketserver.transport.grpc.proto.RoomsRequest;
+import dev.socketserver.transport.grpc.proto.SubscribeRequest;
+import dev.socketserver.transport.grpc.proto.UnsubscribeRequest;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code POST /api/<Method>}: the gRPC methods of {@code notifications.NotificationService}
+ * with JSON bodies in protobuf's JSON mapping (method names case-insensitive). The request is
+ * handed to the same service implementation gRPC uses, so validation and results are
+ * identical. Status mapping: 400 bad_request, 401 unauthorized, 403 forbidden, 404 not_found
+ * (also an unknown method), 405 not POST, 413 body over {@code MAX_PUBLISH_BYTES}, 429
+ * limit_exceeded, 503 unavailable, 500 internal.
+ */
+public final class HttpApiServlet extends HttpServlet {
+    private static final Logger LOG = Logger.getLogger(HttpApiServlet.class.getName());
+
+    private record Method<Q extends Message>(Q prototype, BiConsumer<Q, StreamObserver<Message>> invoke) {
+    }
+
+    private final transient ApiKeys keys;
+    private final int maxBodyBytes;
+    private final transient Map<String, Method<?>> methods = new TreeMap<>();
+    private final transient JsonFormat.Parser parser = JsonFormat.parser();
+    private final transient JsonFormat.Printer printer;
+
+    public HttpApiServlet(NotificationGrpcService s, ApiKeys keys, int maxBodyBytes) {
+        this.keys = keys;
+        this.maxBodyBytes = maxBodyBytes;
+        this.printer = JsonFormat.printer().omittingInsignificantWhitespace()
+                .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
+                        .add(Notifications.getDescriptor().getMessageTypes()).build());
+        add("Broadcast", dev.socketserver.transport.grpc.proto.Message.getDefaultInstance(), s::broadcast);
+        add("NotifyRoom", MessageWithRoom.getDefaultInstance(), s::notifyRoom);
+        add("PrivateNotify", MessageWithUser.getDefaultInstance(), s::privateNotify);
+        add("Publish", PublishRequest.getDefaultInstance(), s::publish);
+        add("History", HistoryRequest.getDefaultInstance(), s::history);
+        add("Presence", PresenceRequest.getDefaultInstance(), s::presence);
+        add("PresenceStats", PresenceStatsRequest.getDefaultInstance(), s::presenceStats);
+        add("Subscribe", SubscribeRequest.getDefaultInstance(), s::subscribe);
+        add("Unsubscribe", UnsubscribeRequest.getDefaultInstance(), s::unsubscribe);
+        add("Disconnect", DisconnectRequest.getDefaultInstance(), s::disconnect);
+        add("Rooms", RoomsRequest.getDefaultInstance(), s::rooms);
+        add("Info", InfoRequest.getDefaultInstance(), s::info);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <Q extends Message, R extends Message> void add(String name, Q prototype, BiConsumer<Q, StreamObserver<R>> call) {
+        methods.put(name.toLowerCase(Locale.ROOT), new Method<>(prototype,
+                (q, out) -> call.accept(q, (StreamObserver<R>) (StreamObserver<?>) out)));
+    }
+
+    public void install(ServletContext context) {
+        ServletRegistration.Dynamic reg = context.addServlet("socket-server-http-api", this);
+        reg.addMapping("/api/*");
+        reg.setLoadOnStartup(1);
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!"POST".equals(req.getMethod())) {
+            resp.setHeader("Allow", "POST");
+            error(resp, 405, ErrorCode.BAD_REQUEST, "use POST /api/<Method> with a JSON body");
+            return;
+        }
+        String problem = keys.check(req.getHeader("Authorization"));
+        if (problem != null) {
+            resp.setHeader("WWW-Authenticate", "Bearer");
+            error(resp, 401, ErrorCode.UNAUTHORIZED, problem);
+            return;
+        }
+        String path = req.getPathInfo() == null ? "" : req.getPathInfo().substring(1);
+        Method<?> method = methods.get(path.toLowerCase(Locale.ROOT));
+        if (method == null) {
+            error(resp, 404, ErrorCode.NOT_FOUND, "unknown method '" + path + "'; one of " + methods.keySet());
+            return;
+        }
+        byte[] body = readBody(req);
+        if (body == null) {
+            error(resp, 413, ErrorCode.LIMIT_EXCEEDED, "request body over " + maxBodyBytes + " bytes");
+            return;
+        }
+        invoke(method, new String(body, StandardCharsets.UTF_8), resp);
+    }
+
+    private <Q extends Message> void invoke(Method<Q> method, String json, HttpServletResponse resp) throws IOException {
+        Message.Builder builder = method.prototype().newBuilderForType();
+        try {
+            if (!json.isBlank()) {
+                parser.merge(json, builder);
+            }
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            error(resp, 400, ErrorCode.BAD_REQUEST, "invalid JSON for this method: " + e.getMessage());
+            return;
+        }
+        CompletableFuture<Message> result = new CompletableFuture<>();
+        @SuppressWarnings("unchecked")
+        Q request = (Q) builder.build();
+        method.invoke().accept(request, new StreamObserver<>() {
+            private Message value;
+
+            @Override
+            public void onNext(Message v) {
+                value = v;
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                result.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                result.complete(value);
+            }
+        });
+        try {
+            Message response = result.get(30, TimeUnit.SECONDS);
+            byte[] out = printer.print(response).getBytes(StandardCharsets.UTF_8);
+            resp.setStatus(200);
+            resp.setContentType("application/json");
+            resp.setCharacterEncoding("UTF-8");
+            resp.setContentLength(out.length);
+            resp.getOutputStream().write(out);
+        } catch (ExecutionException e) {
+            Status s = Status.fromThrowable(e.getCause());
+            error(resp, httpStatus(s.getCode()), errorCode(s.getCode()),
+                    s.getDescription() == null ? s.getCode().name() : s.getDescription());
+        } catch (TimeoutException e) {
+            error(resp, 503, ErrorCode.UNAVAILABLE, "timed out");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error(resp, 503, ErrorCode.UNAVAILABLE, "interrupted");
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "HTTP API failure", e);
+            error(resp, 500, ErrorCode.INTERNAL, "internal error");
+        }
+    }
+
+    private byte[] readBody(HttpServletRequest req) throws IOException {
+        if (req.getContentLengthLong() > maxBodyBytes) {
+            return null;
+        }
+        try (InputStream in = req.getInputStream()) {
+            byte[] b = in.readNBytes(maxBodyBytes + 1);
+            return b.length > maxBodyBytes ? null : b;
+        }
+    }
+
+    static int httpStatus(Status.Code code) {
+        return switch (code) {
+            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
+            case UNAUTHENTICATED -> 401;
+            case PERMISSION_DENIED -> 403;
+            case NOT_FOUND -> 404;
+            case RESOURCE_EXHAUSTED -> 429;
+            case UNAVAILABLE, DEADLINE_EXCEEDED -> 503;
+            default -> 500;
+        };
+    }
+
+    static ErrorCode errorCode(Status.Code code) {
+        return switch (code) {
+            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> ErrorCode.BAD_REQUEST;
+            case UNAUTHENTICATED -> ErrorCode.UNAUTHORIZED;
+            case PERMISSION_DENIED -> ErrorCode.FORBIDDEN;
+            case NOT_FOUND -> ErrorCode.NOT_FOUND;
+            case RESOURCE_EXHAUSTED -> ErrorCode.LIMIT_EXCEEDED;
+            case UNAVAILABLE, DEADLINE_EXCEEDED -> ErrorCode.UNAVAILABLE;
+            default -> ErrorCode.INTERNAL;
+        };
+    }
+
+    private static void error(HttpServletResponse resp, int status, ErrorCode code, String message) throws IOException {
+        StringBuilder sb = new StringBuilder("{\"error\":{\"code\":");
+        Json.quote(sb, code.wire()).append(",\"message\":");
+        byte[] out = Json.quote(sb, message).append("}}").toString().getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(status);
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.setContentLength(out.length);
+        resp.getOutputStream().write(out);
+    }
+}
