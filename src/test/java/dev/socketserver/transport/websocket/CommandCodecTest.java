@@ -13,7 +13,7 @@ class CommandCodecTest {
     @Test
     void parsesCommandsAndKeepsRawIds() throws Exception {
         Command c = codec.parse("{\"id\":7,\"action\":\"enter\",\"room\":\"r\"}");
-        assertEquals(new Command.Enter("7", "r"), c);
+        assertEquals(new Command.Enter("7", "r", null), c);
         assertEquals(new Command.Leave("\"x\"", "r"), codec.parse("{\"id\":\"x\",\"action\":\"leave\",\"room\":\"r\"}"));
         assertInstanceOf(Command.Ping.class, codec.parse("{\"action\":\"ping\"}"));
         // Any JSON number or short string is a valid id and is echoed verbatim.
