@@ -1,0 +1,229 @@
+package dev.socketserver.broker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.socketserver.error.ErrorCode;
+import dev.socketserver.error.ServerException;
+import dev.socketserver.message.Notification;
+import dev.socketserver.message.Publication;
+import dev.socketserver.message.StreamPosition;
+import dev.socketserver.message.Target;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@link Broker} contract. Every implementation runs it by extending this class; waits
+ * are bounded (Awaitility), so asynchronous engines pass as well as synchronous ones.
+ */
+public abstract class BrokerContract {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    protected Broker broker;
+    protected final List<Publication> received = new CopyOnWriteArrayList<>();
+
+    /** A new, started-by-the-test broker; stream keys are unique per test so brokers may share state. */
+    protected abstract Broker newBroker();
+
+    @BeforeEach
+    void startBroker() {
+        broker = newBroker();
+        broker.start(received::add);
+    }
+
+    @AfterEach
+    void stopBroker() {
+        broker.close();
+    }
+
+    protected static Target room() {
+        return Target.room("contract-" + UUID.randomUUID());
+    }
+
+    protected static Notification note(String id) {
+        return new Notification("info", id, "\"" + id + "\"");
+    }
+
+    protected static PublishOptions history(int size) {
+        return new PublishOptions(size, Duration.ofMinutes(1), null, Duration.ofMinutes(1));
+    }
+
+    protected static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+        return stage.toCompletableFuture().orTimeout(WAIT.toMillis(), TimeUnit.MILLISECONDS).join();
+    }
+
+    private List<Publication> receivedFor(Target t) {
+        return received.stream().filter(p -> p.target().equals(t)).toList();
+    }
+
+    @Test
+    void offsetsGrowByOnePerPublicationWithAStableEpoch() {
+        Target t = room();
+        PublishResult a = join(broker.publish(t, note("a"), history(10)));
+        PublishResult b = join(broker.publish(t, note("b"), history(10)));
+        assertEquals(a.position().offset() + 1, b.position().offset());
+        assertEquals(a.position().epoch(), b.position().epoch());
+        assertFalse(a.duplicate());
+        await().atMost(WAIT).until(() -> receivedFor(t).size() == 2);
+        assertEquals(a.position(), receivedFor(t).get(0).position());
+    }
+
+    @Test
+    void withoutHistoryThereIsNoPositionButDelivery() {
+        Target t = room();
+        PublishResult r = join(broker.publish(t, note("x"), PublishOptions.noHistory()));
+        assertNull(r.position());
+        await().atMost(WAIT).until(() -> receivedFor(t).size() == 1);
+        assertNull(receivedFor(t).get(0).position());
+    }
+
+    @Test
+    void concurrentPublishersAreDeliveredInOffsetOrder() throws Exception {
+        Target t = room();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int k = 0; k < 4; k++) {
+            int id = k;
+            fs.add(pool.submit(() -> {
+                for (int i = 0; i < 250; i++) {
+                    join(broker.publish(t, note(id + "-" + i), history(2000)));
+                }
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        await().atMost(WAIT).until(() -> receivedFor(t).size() == 1000);
+        List<Publication> got = receivedFor(t);
+        Map<Integer, Integer> nextPerPublisher = new ConcurrentHashMap<>();
+        for (int i = 0; i < got.size(); i++) {
+            if (i > 0) {
+                assertEquals(got.get(i - 1).position().offset() + 1, got.get(i).position().offset(), "offset order");
+            }
+            String[] id = got.get(i).notification().entityId().split("-");
+            int k = Integer.parseInt(id[0]);
+            int expected = nextPerPublisher.getOrDefault(k, 0);
+            assertEquals(expected, Integer.parseInt(id[1]), "publisher " + k + " order");
+            nextPerPublisher.put(k, expected + 1);
+        }
+    }
+
+    @Test
+    void historyIsBoundedBySize() {
+        Target t = room();
+        for (int i = 0; i < 15; i++) {
+            join(broker.publish(t, note("n" + i), history(10)));
+        }
+        HistoryResult h = join(broker.history(t, new HistoryQuery(null, 100, false)));
+        assertEquals(10, h.publications().size());
+        assertEquals("n5", h.publications().get(0).notification().entityId());
+        assertEquals(15, h.position().offset());
+        assertEquals(h.publications().get(0).position().offset(), h.oldestOffset());
+    }
+
+    @Test
+    void historyExpiresByAge() {
+        Target t = room();
+        PublishOptions shortLived = new PublishOptions(10, Duration.ofMillis(300), null, Duration.ofMinutes(1));
+        join(broker.publish(t, note("old"), shortLived));
+        await().atMost(WAIT).until(() -> join(broker.history(t, new HistoryQuery(null, 10, false))).publications().isEmpty());
+        HistoryResult h = join(broker.history(t, new HistoryQuery(null, 10, false)));
+        assertTrue(h.oldestOffset() > h.position().offset(), "nothing retained");
+    }
+
+    @Test
+    void historySinceLimitAndReverse() {
+        Target t = room();
+        StreamPosition third = null;
+        for (int i = 1; i <= 6; i++) {
+            PublishResult r = join(broker.publish(t, note("n" + i), history(100)));
+            if (i == 3) {
+                third = r.position();
+            }
+        }
+        List<String> after3 = join(broker.history(t, new HistoryQuery(third, 100, false))).publications().stream()
+                .map(p -> p.notification().entityId()).toList();
+        assertEquals(List.of("n4", "n5", "n6"), after3);
+        List<String> first2 = join(broker.history(t, new HistoryQuery(third, 2, false))).publications().stream()
+                .map(p -> p.notification().entityId()).toList();
+        assertEquals(List.of("n4", "n5"), first2);
+        List<String> newest2 = join(broker.history(t, new HistoryQuery(null, 2, true))).publications().stream()
+                .map(p -> p.notification().entityId()).toList();
+        assertEquals(List.of("n6", "n5"), newest2);
+        assertTrue(join(broker.history(t, new HistoryQuery(null, 0, false))).publications().isEmpty());
+    }
+
+    @Test
+    void aStaleEpochMatchesNothing() {
+        Target t = room();
+        PublishResult r = join(broker.publish(t, note("a"), history(10)));
+        StreamPosition stale = new StreamPosition(0, r.position().epoch() + "-old");
+        HistoryResult h = join(broker.history(t, new HistoryQuery(stale, 10, false)));
+        assertTrue(h.publications().isEmpty());
+        assertNotEquals(stale.epoch(), h.position().epoch());
+    }
+
+    @Test
+    void anUnknownStreamHasOffsetZeroAndAStableEpoch() {
+        Target t = room();
+        HistoryResult a = join(broker.history(t, new HistoryQuery(null, 10, false)));
+        HistoryResult b = join(broker.history(t, new HistoryQuery(null, 10, false)));
+        assertEquals(0, a.position().offset());
+        assertEquals(a.position(), b.position());
+        PublishResult first = join(broker.publish(t, note("first"), history(10)));
+        assertEquals(new StreamPosition(1, a.position().epoch()), first.position());
+    }
+
+    @Test
+    void idempotencyKeysSuppressRepeatsWithinTheWindow() {
+        Target t = room();
+        PublishOptions keyed = new PublishOptions(10, Duration.ofMinutes(1), "k1", Duration.ofMinutes(1));
+        PublishResult first = join(broker.publish(t, note("once"), keyed));
+        PublishResult again = join(broker.publish(t, note("once"), keyed));
+        assertTrue(again.duplicate());
+        assertEquals(first.position(), again.position());
+        PublishResult other = join(broker.publish(t, note("other"),
+                new PublishOptions(10, Duration.ofMinutes(1), "k2", Duration.ofMinutes(1))));
+        assertFalse(other.duplicate());
+        await().atMost(WAIT).until(() -> receivedFor(t).size() == 2);
+        assertEquals(2, join(broker.history(t, new HistoryQuery(null, 10, false))).publications().size());
+        // The same key on another stream is another publication.
+        Target t2 = room();
+        assertFalse(join(broker.publish(t2, note("once"), keyed)).duplicate());
+    }
+
+    @Test
+    void idempotencyKeysAreForgottenAfterTheWindow() {
+        Target t = room();
+        PublishOptions keyed = new PublishOptions(10, Duration.ofMinutes(1), "k", Duration.ofMillis(200));
+        join(broker.publish(t, note("a"), keyed));
+        await().atMost(WAIT).until(() -> !join(broker.publish(t, note("a"), keyed)).duplicate());
+    }
+
+    @Test
+    void afterCloseEveryCallIsUnavailable() {
+        broker.close();
+        CompletionException e = assertThrows(CompletionException.class,
+                () -> join(broker.publish(room(), note("x"), history(1))));
+        assertTrue(e.getCause() instanceof ServerException se && se.code() == ErrorCode.UNAVAILABLE);
+    }
+}
