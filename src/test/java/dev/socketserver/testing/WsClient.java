@@ -29,13 +29,13 @@ public final class WsClient implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
     private final WebSocket socket;
-    private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+    private final BlockingQueue<String> messages;
     private final CompletableFuture<Integer> closed;
 
     private WsClient(WebSocket socket, Listener listener) {
         this.socket = socket;
         this.closed = listener.closed;
-        listener.messages = messages;
+        this.messages = listener.messages;
     }
 
     public static WsClient connect(String url) {
@@ -48,9 +48,7 @@ public final class WsClient implements AutoCloseable {
         headers.forEach(b::header);
         try {
             WebSocket ws = b.buildAsync(URI.create(url), l).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            WsClient c = new WsClient(ws, l);
-            l.ready.complete(null);
-            return c;
+            return new WsClient(ws, l);
         } catch (ExecutionException e) {
             throw new IllegalStateException("handshake failed: " + e.getCause(), e.getCause());
         } catch (InterruptedException | TimeoutException e) {
@@ -177,9 +175,9 @@ public final class WsClient implements AutoCloseable {
     }
 
     private static final class Listener implements WebSocket.Listener {
-        final CompletableFuture<Void> ready = new CompletableFuture<>();
         final CompletableFuture<Integer> closed = new CompletableFuture<>();
-        volatile BlockingQueue<String> messages;
+        /** Filled from the first frame on, also before the handshake call returns. */
+        final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
         private final StringBuilder partial = new StringBuilder();
 
         @Override
@@ -188,7 +186,7 @@ public final class WsClient implements AutoCloseable {
             if (last) {
                 String m = partial.toString();
                 partial.setLength(0);
-                ready.thenRun(() -> messages.add(m));
+                messages.add(m);
             }
             webSocket.request(1);
             return null;
