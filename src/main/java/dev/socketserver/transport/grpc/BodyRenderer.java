@@ -34,7 +34,7 @@ import java.util.Map;
  * JSON mapping with {@code @type}; an unknown type as {@code {"@type":url,"value":base64}}; an
  * empty or absent {@code Any} as {@code null}. Thread-safe.
  */
-final class BodyRenderer {
+public final class BodyRenderer {
     /** Types rendered as their plain JSON mapping, without {@code @type}. */
     private static final Map<String, Message> PLAIN = Map.ofEntries(
             plain(Struct.getDefaultInstance()), plain(Value.getDefaultInstance()),
@@ -48,6 +48,11 @@ final class BodyRenderer {
     private final JsonFormat.Printer anyPrinter;
 
     BodyRenderer() {
+        this.anyPrinter = JsonFormat.printer().usingTypeRegistry(knownTypes()).omittingInsignificantWhitespace();
+    }
+
+    /** The message types this server can name in an {@code Any}: well-known types and this API's. */
+    public static JsonFormat.TypeRegistry knownTypes() {
         JsonFormat.TypeRegistry.Builder registry = JsonFormat.TypeRegistry.newBuilder()
                 .add(Notifications.getDescriptor().getMessageTypes());
         for (Descriptor d : new Descriptor[] {Timestamp.getDescriptor(), Duration.getDescriptor(),
@@ -56,8 +61,7 @@ final class BodyRenderer {
             registry.add(d);
         }
         PLAIN.values().forEach(m -> registry.add(m.getDescriptorForType()));
-        this.anyPrinter = JsonFormat.printer().usingTypeRegistry(registry.build())
-                .omittingInsignificantWhitespace();
+        return registry.build();
     }
 
     private static Map.Entry<String, Message> plain(Message m) {

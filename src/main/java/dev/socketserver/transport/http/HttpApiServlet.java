@@ -6,13 +6,13 @@ import com.google.protobuf.util.JsonFormat;
 import dev.socketserver.auth.ApiKeys;
 import dev.socketserver.error.ErrorCode;
 import dev.socketserver.message.Json;
+import dev.socketserver.transport.grpc.BodyRenderer;
 import dev.socketserver.transport.grpc.NotificationGrpcService;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
 import dev.socketserver.transport.grpc.proto.HistoryRequest;
 import dev.socketserver.transport.grpc.proto.InfoRequest;
 import dev.socketserver.transport.grpc.proto.MessageWithRoom;
 import dev.socketserver.transport.grpc.proto.MessageWithUser;
-import dev.socketserver.transport.grpc.proto.Notifications;
 import dev.socketserver.transport.grpc.proto.PresenceRequest;
 import dev.socketserver.transport.grpc.proto.PresenceStatsRequest;
 import dev.socketserver.transport.grpc.proto.PublishRequest;
@@ -57,15 +57,13 @@ public final class HttpApiServlet extends HttpServlet {
     private final transient ApiKeys keys;
     private final int maxBodyBytes;
     private final transient Map<String, Method<?>> methods = new TreeMap<>();
-    private final transient JsonFormat.Parser parser = JsonFormat.parser();
+    private final transient JsonFormat.Parser parser = JsonFormat.parser().usingTypeRegistry(BodyRenderer.knownTypes());
     private final transient JsonFormat.Printer printer;
 
     public HttpApiServlet(NotificationGrpcService s, ApiKeys keys, int maxBodyBytes) {
         this.keys = keys;
         this.maxBodyBytes = maxBodyBytes;
-        this.printer = JsonFormat.printer().omittingInsignificantWhitespace()
-                .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
-                        .add(Notifications.getDescriptor().getMessageTypes()).build());
+        this.printer = JsonFormat.printer().omittingInsignificantWhitespace().usingTypeRegistry(BodyRenderer.knownTypes());
         add("Broadcast", dev.socketserver.transport.grpc.proto.Message.getDefaultInstance(), s::broadcast);
         add("NotifyRoom", MessageWithRoom.getDefaultInstance(), s::notifyRoom);
         add("PrivateNotify", MessageWithUser.getDefaultInstance(), s::privateNotify);
