@@ -105,12 +105,7 @@ public final class NotificationGrpcService implements NotificationServiceGrpc.As
     @Override
     public void publish(PublishRequest request, StreamObserver<PublishResponse> out) {
         call(out, () -> {
-            Target target = switch (request.getTargetCase()) {
-                case ALL -> Target.all();
-                case ROOM -> Target.room(request.getRoom());
-                case USER_ID -> Target.user(request.getUserId());
-                default -> throw ServerException.badRequest("a target is required: all, room or userId");
-            };
+            Target target = target(request.getTargetCase().name(), request.getRoom(), request.getUserId());
             String key = request.getIdempotencyKey().isEmpty() ? null : request.getIdempotencyKey();
             if (key != null && key.length() > 256) {
                 throw ServerException.badRequest("idempotencyKey must be at most 256 characters");
@@ -129,12 +124,7 @@ public final class NotificationGrpcService implements NotificationServiceGrpc.As
     @Override
     public void history(HistoryRequest request, StreamObserver<HistoryResponse> out) {
         call(out, () -> {
-            Target target = switch (request.getTargetCase()) {
-                case ALL -> Target.all();
-                case ROOM -> Target.room(request.getRoom());
-                case USER_ID -> Target.user(request.getUserId());
-                default -> throw ServerException.badRequest("a target is required: all, room or userId");
-            };
+            Target target = target(request.getTargetCase().name(), request.getRoom(), request.getUserId());
             if (request.hasLimit() && request.getLimit() < 0) {
                 throw ServerException.badRequest("limit must be >= 0");
             }
@@ -150,6 +140,16 @@ public final class NotificationGrpcService implements NotificationServiceGrpc.As
                 return b.build();
             });
         });
+    }
+
+    /** The {@code oneof target} of Publish and History (their generated case enums share names). */
+    private static Target target(String targetCase, String room, String userId) {
+        return switch (targetCase) {
+            case "ALL" -> Target.all();
+            case "ROOM" -> Target.room(room);
+            case "USER_ID" -> Target.user(userId);
+            default -> throw ServerException.badRequest("a target is required: all, room or userId");
+        };
     }
 
     private HistoryEntry toEntry(Publication p) {
