@@ -28,6 +28,7 @@ public final class DevServer {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("AUTH_JWT_SECRET", DEV_SECRET);
         settings.put("API_INSECURE", "true");
+        settings.put("HANDSHAKE_TIMEOUT", env("HANDSHAKE_TIMEOUT", "10s"));
         EmbeddedJetty server = EmbeddedJetty.start(EmbeddedJetty.war(), settings, httpPort, grpcPort);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

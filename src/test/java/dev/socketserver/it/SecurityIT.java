@@ -54,6 +54,7 @@ class SecurityIT {
         s.put("ALLOWED_ORIGINS", "https://app.example.com");
         s.put("PING_INTERVAL", "500ms");
         s.put("PONG_TIMEOUT", "500ms");
+        s.put("HANDSHAKE_TIMEOUT", "1s");
         server = EmbeddedJetty.start(s);
         grpc = new GrpcClient(server.port());
         honest = WsClient.connect(server.wsUrl(token("honest", List.of("*"), 3600)));
@@ -206,6 +207,16 @@ class SecurityIT {
         try (RawWebSocket raw = RawWebSocket.connect(server.port(), "/ws?t=" + t, Map.of())) {
             assertEquals(101, raw.status());
             assertEquals(4003, raw.awaitClose(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void aSocketThatNeverSendsItsHandshakeIsDropped() throws Exception {
+        try (java.net.Socket idle = new java.net.Socket("127.0.0.1", server.port())) {
+            idle.setSoTimeout(10_000);
+            long start = System.nanoTime();
+            assertEquals(-1, idle.getInputStream().read(), "the server closes the idle socket");
+            assertTrue(System.nanoTime() - start < 9_000_000_000L);
         }
     }
 

@@ -27,6 +27,9 @@ public final class EmbeddedJetty implements AutoCloseable {
 
     private EmbeddedJetty(Path war, Map<String, String> settings, int... ports) throws Exception {
         server = new Server();
+        // HANDSHAKE_TIMEOUT is a connector setting: connections that send nothing are dropped.
+        long idleMillis = java.time.Duration.parse("PT" + settings.getOrDefault("HANDSHAKE_TIMEOUT", "10s")
+                .toUpperCase(java.util.Locale.ROOT)).toMillis();
         for (int port : ports) {
             HttpConfiguration http = new HttpConfiguration();
             http.setSendServerVersion(false);
@@ -34,6 +37,7 @@ public final class EmbeddedJetty implements AutoCloseable {
             h2c.setMaxConcurrentStreams(1000);
             ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http), h2c);
             connector.setHost("127.0.0.1");
+            connector.setIdleTimeout(idleMillis);
             connector.setPort(port);
             server.addConnector(connector);
             connectors.add(connector);
