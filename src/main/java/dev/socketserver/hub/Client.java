@@ -220,6 +220,7 @@ public final class Client {
 
     private void onWritten(long bytes, Throwable error) {
         queuedBytes.addAndGet(-bytes);
+        lastSeenNanos = System.nanoTime();
         if (error != null) {
             // The socket is gone: drop the client now; the container's own close report is then a no-op.
             transportClosed();
@@ -257,7 +258,7 @@ public final class Client {
         }
     }
 
-    /** Any inbound traffic (frame or pong) proves the peer is alive. */
+    /** Any inbound traffic (frame or pong) proves the peer is alive; so does a completed write. */
     public void onPong() {
         lastSeenNanos = System.nanoTime();
     }
@@ -266,9 +267,14 @@ public final class Client {
         return lastSeenNanos;
     }
 
-    /** Queues a ping behind pending frames, so pings never race a data write on the socket. */
+    /**
+     * Pings an idle connection. A connection with a write in flight is not pinged: its writes
+     * completing prove it alive, and if they stop completing it is silent and closed as no-pong.
+     */
     void ping() {
-        send(Frame.PING);
+        if (!closed.get() && !writing.get()) {
+            transport.ping();
+        }
     }
 
     @Override

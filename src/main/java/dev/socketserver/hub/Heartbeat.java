@@ -6,10 +6,10 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Server pings. Every {@code pingInterval} all clients are pinged at once; a client that has
- * shown no sign of life (pong or any inbound frame) within {@code pongTimeout} of the last
- * ping is closed with {@link Disconnect#NO_PONG}. One periodic task per node, not one per
- * connection.
+ * Server pings. Every {@code pingInterval} all idle clients are pinged at once; a client that
+ * has shown no sign of life (a pong, any inbound frame, a completed write) within
+ * {@code pongTimeout} of the last ping is closed with {@link Disconnect#NO_PONG}. One periodic
+ * task per node, not one per connection.
  */
 public final class Heartbeat implements AutoCloseable {
     private final Hub hub;

@@ -8,9 +8,6 @@ package dev.socketserver.message;
  */
 public record Frame(String text, int bytes) {
 
-    /** Not a text frame: asks the transport for a WebSocket ping, in queue order. */
-    public static final Frame PING = new Frame("", 0);
-
     public static Frame of(String text) {
         return new Frame(text, utf8Length(text));
     }

@@ -33,7 +33,7 @@ class ClientTest {
         public synchronized void write(List<Frame> frames, Consumer<Throwable> done) {
             concurrentWrites++;
             maxConcurrentWrites = Math.max(maxConcurrentWrites, concurrentWrites);
-            frames.forEach(f -> written.add(f == Frame.PING ? "<ping>" : f.text()));
+            frames.forEach(f -> written.add(f.text()));
             Consumer<Throwable> completion = e -> {
                 synchronized (this) {
                     concurrentWrites--;
@@ -45,6 +45,11 @@ class ClientTest {
             } else {
                 pending.add(completion);
             }
+        }
+
+        @Override
+        public void ping() {
+            written.add("<ping>");
         }
 
         void completeOne() {
@@ -145,6 +150,22 @@ class ClientTest {
             int k = Integer.parseInt(p[0]);
             assertEquals(next[k]++, Integer.parseInt(p[1]), "order of sender " + k);
         }
+    }
+
+    @Test
+    void onlyIdleClientsArePingedAndCompletedWritesCountAsLife() {
+        ControlledTransport t = new ControlledTransport();
+        Client c = client(t, 10_000, new ArrayList<>());
+        c.ping();
+        assertEquals(List.of("<ping>"), t.written);
+        c.send(Frame.of("busy"));
+        long before = c.lastSeenNanos();
+        c.ping(); // a write is in flight: no ping
+        assertEquals(List.of("<ping>", "busy"), t.written);
+        t.completeOne();
+        assertTrue(c.lastSeenNanos() - before >= 0);
+        c.ping();
+        assertEquals(List.of("<ping>", "busy", "<ping>"), t.written);
     }
 
     @Test

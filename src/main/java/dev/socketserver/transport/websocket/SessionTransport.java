@@ -17,9 +17,9 @@ import java.util.logging.Logger;
 
 /**
  * Adapts a {@link Session} to a core {@link Transport}: frames go out one async send after
- * another (the Jakarta API allows one outstanding async send per session). Closing may block
- * in some containers while a write is stuck, so it runs on {@code closer}, never on the
- * publishing thread.
+ * another (the Jakarta API allows one outstanding async send per session). Pings and closes
+ * have only blocking forms in the Jakarta API, so they run on {@code control}, never on a
+ * publishing or I/O thread.
  */
 final class SessionTransport implements Transport {
     private static final Logger LOG = Logger.getLogger(SessionTransport.class.getName());
@@ -27,12 +27,12 @@ final class SessionTransport implements Transport {
 
     private final Session session;
     private final RemoteEndpoint.Async remote;
-    private final Executor closer;
+    private final Executor control;
 
-    SessionTransport(Session session, Executor closer) {
+    SessionTransport(Session session, Executor control) {
         this.session = session;
         this.remote = session.getAsyncRemote();
-        this.closer = closer;
+        this.control = control;
     }
 
     @Override
@@ -52,25 +52,15 @@ final class SessionTransport implements Transport {
         }
 
         void next() {
-            while (index < frames.size()) {
-                Frame f = frames.get(index++);
-                if (f == Frame.PING) {
-                    try {
-                        remote.sendPing(EMPTY.duplicate());
-                    } catch (IOException | RuntimeException e) {
-                        done.accept(e);
-                        return;
-                    }
-                    continue;
-                }
-                try {
-                    remote.sendText(f.text(), this);
-                } catch (RuntimeException e) {
-                    done.accept(e);
-                }
+            if (index == frames.size()) {
+                done.accept(null);
                 return;
             }
-            done.accept(null);
+            try {
+                remote.sendText(frames.get(index++).text(), this);
+            } catch (RuntimeException e) {
+                done.accept(e);
+            }
         }
 
         @Override
@@ -84,8 +74,21 @@ final class SessionTransport implements Transport {
     }
 
     @Override
+    public void ping() {
+        control.execute(() -> {
+            try {
+                if (session.isOpen()) {
+                    session.getBasicRemote().sendPing(EMPTY.duplicate());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.FINE, "ping failed", e);
+            }
+        });
+    }
+
+    @Override
     public void close(int code, String reason) {
-        closer.execute(() -> {
+        control.execute(() -> {
             try {
                 if (session.isOpen()) {
                     session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));

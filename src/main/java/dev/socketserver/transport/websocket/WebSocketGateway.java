@@ -15,15 +15,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Everything the WebSocket edge shares across connections: the node, the verifier, the
- * command codec and two small pools (one for closes that may block, one timer for token
- * expiry). Installs the {@code /ws} servlet.
+ * command codec and two small pools (one for pings and closes, which may block, one timer
+ * for token expiry). Installs the {@code /ws} servlet.
  */
 public final class WebSocketGateway implements AutoCloseable {
     final Node node;
     final TokenVerifier verifier;
     final Config config;
     final CommandCodec codec = new CommandCodec();
-    final ExecutorService closer;
+    final ExecutorService control;
     final ScheduledExecutorService timer;
 
     public WebSocketGateway(Node node, TokenVerifier verifier, Config config) {
@@ -31,9 +31,9 @@ public final class WebSocketGateway implements AutoCloseable {
         this.verifier = verifier;
         this.config = config;
         ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), threads("socket-server-ws-close"));
+                new LinkedBlockingQueue<>(), threads("socket-server-ws-control"));
         pool.allowCoreThreadTimeOut(true);
-        this.closer = pool;
+        this.control = pool;
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("socket-server-ws-timer"));
         t.setRemoveOnCancelPolicy(true);
         this.timer = t;
@@ -64,14 +64,14 @@ public final class WebSocketGateway implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
-        closer.shutdown();
+        control.shutdown();
         try {
-            if (!closer.awaitTermination(config.shutdownTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
-                closer.shutdownNow();
+            if (!control.awaitTermination(config.shutdownTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+                control.shutdownNow();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            closer.shutdownNow();
+            control.shutdownNow();
         }
     }
 }

@@ -60,7 +60,7 @@ public final class WsEndpoint extends Endpoint {
         session.setMaxIdleTimeout(gateway.maxIdleMillis());
         session.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, 2000L);
         try {
-            client = gateway.node.connect(principal.userId(), new SessionTransport(session, gateway.closer),
+            client = gateway.node.connect(principal.userId(), new SessionTransport(session, gateway.control),
                     List.copyOf(recoverOnOpen.keySet()));
         } catch (ServerException e) {
             // Lost a race with another handshake or with shutdown after the servlet's checks.
