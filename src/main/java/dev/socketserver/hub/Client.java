@@ -2,16 +2,16 @@ package dev.socketserver.hub;
 
 import dev.socketserver.message.Frame;
 import dev.socketserver.message.Publication;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -19,9 +19,10 @@ import java.util.function.Function;
  * One connection, independent of its transport.
  *
  * <p>Outbound frames go into a queue bounded in bytes ({@code maxQueueBytes}, counting queued
- * frames and the batch being written). One writer at a time drains it in batches; it runs on
- * whichever thread finds the queue idle or completes a write, so there is no thread per
- * connection and {@link #send} never blocks. A client over its bound is closed with
+ * frames and the batch being written). One writer at a time drains it in batches: started on
+ * the shared {@code writers} executor when the queue was idle, continued by whichever thread
+ * completes a write. There is no thread per connection, and {@link #send} only queues, so a
+ * publisher fanning out to thousands of clients never touches a socket. A client over its bound is closed with
  * {@link Disconnect#SLOW_CONSUMER} and its queue released: it never slows anyone else.
  *
  * <p>Thread-safe. Frames passed to {@link #send} by one thread are written in that order.
@@ -37,9 +38,12 @@ public final class Client {
     private final Transport transport;
     private final long maxQueueBytes;
     private final BiConsumer<Client, Disconnect> onClose;
-    private final ConcurrentLinkedQueue<Frame> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicLong queuedBytes = new AtomicLong();
-    private final AtomicBoolean writing = new AtomicBoolean();
+    private final Executor writers;
+    /** Frames not yet handed to the transport; also the monitor for the three fields below. */
+    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private long inFlightBytes;
+    private boolean writing;
     private final AtomicInteger writeState = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
@@ -52,12 +56,13 @@ public final class Client {
      *                it closed; the hub uses it to drop its index entries
      */
     public Client(String id, String userId, Transport transport, long maxQueueBytes,
-                  BiConsumer<Client, Disconnect> onClose) {
+                  BiConsumer<Client, Disconnect> onClose, Executor writers) {
         this.id = Objects.requireNonNull(id, "id");
         this.userId = Objects.requireNonNull(userId, "userId");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.maxQueueBytes = maxQueueBytes;
         this.onClose = Objects.requireNonNull(onClose, "onClose");
+        this.writers = Objects.requireNonNull(writers, "writers");
     }
 
     public String id() {
@@ -79,7 +84,9 @@ public final class Client {
 
     /** Bytes queued or being written; for tests and stats. */
     public long queuedBytes() {
-        return queuedBytes.get();
+        synchronized (queue) {
+            return queuedBytes;
+        }
     }
 
     /**
@@ -177,40 +184,47 @@ public final class Client {
 
     /** Queues a frame; closes the client as a slow consumer if that exceeds its bound. */
     public void send(Frame frame) {
-        if (closed.get()) {
-            return;
+        boolean start;
+        synchronized (queue) {
+            if (closed.get()) {
+                return;
+            }
+            if (queuedBytes + frame.bytes() > maxQueueBytes) {
+                start = false;
+                frame = null;
+            } else {
+                queue.addLast(frame);
+                queuedBytes += frame.bytes();
+                start = !writing;
+                writing = true;
+            }
         }
-        if (queuedBytes.addAndGet(frame.bytes()) > maxQueueBytes) {
-            queuedBytes.addAndGet(-frame.bytes());
+        if (frame == null) {
             close(Disconnect.SLOW_CONSUMER);
-            return;
-        }
-        queue.offer(frame);
-        if (writing.compareAndSet(false, true)) {
-            drain();
+        } else if (start) {
+            writers.execute(this::drain);
         }
     }
 
     private void drain() {
-        while (!closed.get()) {
-            List<Frame> batch = new ArrayList<>(Math.min(MAX_BATCH_FRAMES, 8));
+        while (true) {
+            List<Frame> batch;
             long batchBytes = 0;
-            Frame f;
-            while (batch.size() < MAX_BATCH_FRAMES && (f = queue.poll()) != null) {
-                batch.add(f);
-                batchBytes += f.bytes();
-            }
-            if (batch.isEmpty()) {
-                writing.set(false);
-                // A frame queued between the poll and the reset would otherwise wait forever.
-                if (queue.isEmpty() || !writing.compareAndSet(false, true)) {
+            synchronized (queue) {
+                if (closed.get() || queue.isEmpty()) {
+                    writing = false;
                     return;
                 }
-                continue;
+                batch = new ArrayList<>(Math.min(MAX_BATCH_FRAMES, queue.size()));
+                while (batch.size() < MAX_BATCH_FRAMES && !queue.isEmpty()) {
+                    Frame f = queue.pollFirst();
+                    batch.add(f);
+                    batchBytes += f.bytes();
+                }
+                inFlightBytes = batchBytes;
             }
-            long bytes = batchBytes;
             writeState.set(PENDING);
-            transport.write(batch, error -> onWritten(bytes, error));
+            transport.write(batch, this::onWritten);
             if (writeState.compareAndSet(PENDING, ASYNC)) {
                 return; // onWritten resumes draining
             }
@@ -218,8 +232,11 @@ public final class Client {
         }
     }
 
-    private void onWritten(long bytes, Throwable error) {
-        queuedBytes.addAndGet(-bytes);
+    private void onWritten(Throwable error) {
+        synchronized (queue) {
+            queuedBytes -= inFlightBytes;
+            inFlightBytes = 0;
+        }
         lastSeenNanos = System.nanoTime();
         if (error != null) {
             // The socket is gone: drop the client now; the container's own close report is then a no-op.
@@ -251,10 +268,11 @@ public final class Client {
         }
     }
 
+    /** Drops queued frames; the batch on the wire is released when its write completes. */
     private void releaseQueue() {
-        Frame f;
-        while ((f = queue.poll()) != null) {
-            queuedBytes.addAndGet(-f.bytes());
+        synchronized (queue) {
+            queue.clear();
+            queuedBytes = inFlightBytes;
         }
     }
 
@@ -272,7 +290,11 @@ public final class Client {
      * completing prove it alive, and if they stop completing it is silent and closed as no-pong.
      */
     void ping() {
-        if (!closed.get() && !writing.get()) {
+        boolean idle;
+        synchronized (queue) {
+            idle = !writing;
+        }
+        if (idle && !closed.get()) {
             transport.ping();
         }
     }

@@ -6,35 +6,34 @@ import dev.socketserver.message.Target;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
-import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * This node's index of clients by id, user and room.
  *
- * <p>Concurrent and sharded: every index is a {@link ConcurrentHashMap}, updated per key with
+ * <p>Concurrent and sharded: every index is a {@link ConcurrentHashMap} updated per key with
  * {@code compute}, so joins, leaves and fan-out for different rooms or users never contend on
- * one lock and fan-out never waits on a socket ({@link Client#send} only queues). Fan-out
- * iterates weakly consistent views: a client that joins during a fan-out may or may not receive
- * that publication (at-most-once live delivery; recovery closes the gap).
+ * one lock, and fan-out never waits on a socket ({@link Client#deliver} only queues). Fan-out
+ * walks a cached array of the members ({@link Members}). A client that joins during a fan-out
+ * may or may not receive that publication (at-most-once live delivery; recovery closes the gap).
  */
 public final class Hub {
     private final Map<String, Client> clients = new ConcurrentHashMap<>();
-    private final Map<String, Set<Client>> users = new ConcurrentHashMap<>();
-    private final Map<String, Set<Client>> rooms = new ConcurrentHashMap<>();
+    private final Members everyone = new Members();
+    private final Map<String, Members> users = new ConcurrentHashMap<>();
+    private final Map<String, Members> rooms = new ConcurrentHashMap<>();
 
     public void add(Client client) {
         clients.put(client.id(), client);
-        users.compute(client.userId(), (k, set) -> {
-            Set<Client> s = set != null ? set : ConcurrentHashMap.newKeySet();
-            s.add(client);
-            return s;
-        });
+        everyone.add(client);
+        addTo(users, client.userId(), client);
     }
 
     /** Drops the client from every index. Idempotent. */
     public void remove(Client client) {
         if (clients.remove(client.id(), client)) {
+            everyone.remove(client);
             removeFrom(users, client.userId(), client);
         }
         for (String room : client.rooms()) {
@@ -48,11 +47,7 @@ public final class Hub {
         if (!client.rooms().add(room)) {
             return false;
         }
-        rooms.compute(room, (k, set) -> {
-            Set<Client> s = set != null ? set : ConcurrentHashMap.newKeySet();
-            s.add(client);
-            return s;
-        });
+        addTo(rooms, room, client);
         if (client.isClosed()) {
             // Lost a race with remove(): undo so a dead client is not indexed.
             leave(client, room);
@@ -69,10 +64,18 @@ public final class Hub {
         return true;
     }
 
-    private static void removeFrom(Map<String, Set<Client>> index, String key, Client client) {
-        index.computeIfPresent(key, (k, set) -> {
-            set.remove(client);
-            return set.isEmpty() ? null : set;
+    private static void addTo(Map<String, Members> index, String key, Client client) {
+        index.compute(key, (k, m) -> {
+            Members members = m != null ? m : new Members();
+            members.add(client);
+            return members;
+        });
+    }
+
+    private static void removeFrom(Map<String, Members> index, String key, Client client) {
+        index.computeIfPresent(key, (k, m) -> {
+            m.remove(client);
+            return m.isEmpty() ? null : m;
         });
     }
 
@@ -82,25 +85,23 @@ public final class Hub {
      * @return the number of clients reached
      */
     public int deliver(Publication publication, Frame frame) {
-        int n = 0;
-        for (Client c : recipients(publication.target())) {
+        Client[] to = recipients(publication.target());
+        for (Client c : to) {
             c.deliver(publication, frame);
-            n++;
         }
-        return n;
+        return to.length;
     }
 
-    Collection<Client> recipients(Target target) {
+    private Client[] recipients(Target target) {
+        Members m;
         if (target instanceof Target.Room r) {
-            return orEmpty(rooms.get(r.name()));
+            m = rooms.get(r.name());
         } else if (target instanceof Target.User u) {
-            return orEmpty(users.get(u.id()));
+            m = users.get(u.id());
+        } else {
+            m = everyone;
         }
-        return clients.values();
-    }
-
-    private static Collection<Client> orEmpty(Set<Client> set) {
-        return set != null ? set : Collections.emptySet();
+        return m == null ? new Client[0] : m.array();
     }
 
     public Collection<Client> clients() {
@@ -109,7 +110,8 @@ public final class Hub {
 
     /** The live clients of one user on this node. */
     public Collection<Client> clientsOf(String userId) {
-        return Collections.unmodifiableCollection(orEmpty(users.get(userId)));
+        Members m = users.get(userId);
+        return m == null ? Collections.emptySet() : m.view();
     }
 
     public int clientCount() {
@@ -126,12 +128,13 @@ public final class Hub {
 
     /** Members of a room on this node. */
     public int roomSize(String room) {
-        return orEmpty(rooms.get(room)).size();
+        Members m = rooms.get(room);
+        return m == null ? 0 : m.size();
     }
 
     /** Rooms with at least one member on this node, with their member counts. */
     public Map<String, Integer> roomSizes() {
-        Map<String, Integer> out = new java.util.TreeMap<>();
+        Map<String, Integer> out = new TreeMap<>();
         rooms.forEach((name, members) -> {
             int n = members.size();
             if (n > 0) {
