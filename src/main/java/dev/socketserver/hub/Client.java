@@ -92,16 +92,22 @@ public final class Client {
     /**
      * Delivers a publication's shared frame: queued at once, or held while its stream is being
      * recovered (see {@link #beginRecovery}).
+     *
+     * @return true if the caller must start the writer ({@link #drain()}), as for {@link #enqueue}
      */
-    public void deliver(Publication publication, Frame frame) {
+    boolean deliver(Publication publication, Frame frame) {
         if (recoveringCount.get() != 0) {
             Recovery r = recovering.get(publication.target().streamKey());
             if (r != null) {
                 r.offer(publication, frame);
-                return;
+                return false;
             }
         }
-        send(frame);
+        return enqueue(frame);
+    }
+
+    Executor writers() {
+        return writers;
     }
 
     /**
@@ -184,10 +190,22 @@ public final class Client {
 
     /** Queues a frame; closes the client as a slow consumer if that exceeds its bound. */
     public void send(Frame frame) {
+        if (enqueue(frame)) {
+            writers.execute(this::drain);
+        }
+    }
+
+    /**
+     * Queues a frame without starting the writer.
+     *
+     * @return true if the writer was idle and the caller must start it with {@link #drain()}
+     *         (on a writer thread); fan-out uses this to start many writers with one task
+     */
+    boolean enqueue(Frame frame) {
         boolean start;
         synchronized (queue) {
             if (closed.get()) {
-                return;
+                return false;
             }
             if (queuedBytes + frame.bytes() > maxQueueBytes) {
                 start = false;
@@ -201,12 +219,12 @@ public final class Client {
         }
         if (frame == null) {
             close(Disconnect.SLOW_CONSUMER);
-        } else if (start) {
-            writers.execute(this::drain);
         }
+        return start;
     }
 
-    private void drain() {
+    /** Writes queued frames until the queue is empty or a write goes asynchronous. */
+    void drain() {
         while (true) {
             List<Frame> batch;
             long batchBytes = 0;

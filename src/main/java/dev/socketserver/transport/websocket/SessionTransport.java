@@ -29,15 +29,64 @@ final class SessionTransport implements Transport {
     private final RemoteEndpoint.Async remote;
     private final Executor control;
 
+    private final boolean pipelined;
+
     SessionTransport(Session session, Executor control) {
         this.session = session;
         this.remote = session.getAsyncRemote();
         this.control = control;
+        this.pipelined = session.getClass().getName().startsWith("org.eclipse.jetty.");
     }
 
     @Override
     public void write(List<Frame> frames, Consumer<Throwable> done) {
-        new BatchWrite(frames, done).next();
+        if (pipelined && frames.size() > 1) {
+            new PipelinedWrite(frames.size(), done).sendAll(frames);
+        } else {
+            new BatchWrite(frames, done).next();
+        }
+    }
+
+    /**
+     * Jetty queues whole messages itself and gathers the frames queued while a write is pending
+     * into one socket write, so the batch is handed over at once and completes when its last
+     * frame does. (Tomcat allows one outstanding async message: {@link BatchWrite}.)
+     */
+    private final class PipelinedWrite implements SendHandler {
+        private final Consumer<Throwable> done;
+        private final java.util.concurrent.atomic.AtomicInteger left;
+        private final java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        PipelinedWrite(int n, Consumer<Throwable> done) {
+            this.done = done;
+            this.left = new java.util.concurrent.atomic.AtomicInteger(n);
+        }
+
+        void sendAll(List<Frame> frames) {
+            for (Frame f : frames) {
+                try {
+                    remote.sendText(f.text(), this);
+                } catch (RuntimeException e) {
+                    fail(e);
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void onResult(SendResult result) {
+            if (!result.isOK()) {
+                fail(result.getException() != null ? result.getException() : new IOException("send failed"));
+            } else if (left.decrementAndGet() == 0 && !failed.get()) {
+                done.accept(null);
+            }
+        }
+
+        private void fail(Throwable t) {
+            if (failed.compareAndSet(false, true)) {
+                done.accept(t);
+            }
+        }
     }
 
     /** Walks a batch; each completion sends the next frame. */
