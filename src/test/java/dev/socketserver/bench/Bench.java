@@ -1,0 +1,208 @@
+package dev.socketserver.bench;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The load generator's entry point: connect, (warm up), publish, drain, report one JSON line.
+ * See {@link BenchOptions#USAGE} and {@code docs/PERFORMANCE.md}.
+ */
+public final class Bench {
+    private static final long START = System.nanoTime();
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchOptions opts;
+        try {
+            opts = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        int code = 0;
+        try {
+            System.out.println(new Bench.Run(opts).call());
+        } catch (Exception e) {
+            e.printStackTrace();
+            code = 1;
+        }
+        System.out.flush();
+        System.exit(code);
+    }
+
+    static String userId(int index) {
+        return "bench-u" + index;
+    }
+
+    static void log(String msg) {
+        System.err.printf("[bench %7.1fs] %s%n", (System.nanoTime() - START) / 1e9, msg);
+    }
+
+    /** One benchmark run. */
+    static final class Run {
+        private final BenchOptions opts;
+        private final Stats stats = new Stats();
+        private final ProcStats proc;
+        private final JsonLine out = new JsonLine();
+
+        Run(BenchOptions opts) {
+            this.opts = opts;
+            this.proc = opts.serverPid > 0 ? new ProcStats(opts.serverPid) : null;
+        }
+
+        String call() throws Exception {
+            out.put("label", opts.label).put("mode", opts.mode.name().toLowerCase())
+                    .put("connections", opts.connections).put("sources", opts.sources)
+                    .put("loadavg_start", ProcStats.loadAverage());
+            Memory before = proc != null ? memory() : null;
+            try (ClientFleet fleet = new ClientFleet(opts, stats)) {
+                long t0 = System.nanoTime();
+                fleet.connectAll();
+                double connectSeconds = (System.nanoTime() - t0) / 1e9;
+                long open = stats.opened.sum();
+                if (open == 0) {
+                    throw new IllegalStateException("no connection opened: " + Stats.snapshot(stats.handshakeErrors));
+                }
+                log("connected: " + open + " open, " + stats.handshakeFailed.sum() + " failed, "
+                        + stats.acked.sum() + " subscribed in " + String.format("%.1f s", connectSeconds));
+                out.put("open", open).put("handshake_failed", stats.handshakeFailed.sum())
+                        .put("handshake_pending", fleet.pending)
+                        .put("handshake_errors", Stats.snapshot(stats.handshakeErrors))
+                        .put("subscribed", stats.acked.sum()).put("enter_failed", stats.enterFailed.sum())
+                        .put("connect_s", connectSeconds)
+                        .put("handshakes_per_s", open / Math.max(connectSeconds, 1e-9));
+                Thread.sleep(opts.settleMs);
+                if (proc != null) {
+                    Memory after = memory();
+                    long n = Math.max(1, open);
+                    out.put("server_rss_before_kb", before.rssKb).put("server_rss_connected_kb", after.rssKb)
+                            .put("server_rss_per_conn_kb", (after.rssKb - before.rssKb) / (double) n);
+                    if (opts.gcBeforeRss) {
+                        out.put("server_heap_before_kb", before.heapKb).put("server_heap_connected_kb", after.heapKb)
+                                .put("server_heap_per_conn_kb", (after.heapKb - before.heapKb) / (double) n);
+                    }
+                }
+                if (opts.mode != BenchOptions.Mode.IDLE) {
+                    publishAndMeasure(fleet);
+                }
+                out.put("closed_by_server", Stats.snapshot(stats.closeCodes))
+                        .put("errors", Stats.snapshot(stats.errors))
+                        .put("other_frames", stats.otherFrames.sum())
+                        .put("loadavg_end", ProcStats.loadAverage());
+            }
+            return out.toString();
+        }
+
+        private void publishAndMeasure(ClientFleet fleet) throws Exception {
+            long live = Math.max(0, stats.opened.sum() - opts.stall);
+            long subscribers = opts.mode == BenchOptions.Mode.ROOM
+                    ? Math.max(0, stats.acked.sum() - opts.stall) : live;
+            try (Publisher pub = new Publisher(opts)) {
+                if (opts.warmup > 0) {
+                    pub.run(opts.warmup, "w", 0, Math.min(opts.inflight, 16));
+                    long expected = pub.expectedDeliveries(opts.warmup, subscribers);
+                    awaitDeliveries(stats::warmupReceived, expected);
+                    log("warm-up: " + stats.warmupReceived() + " of " + expected + " deliveries");
+                }
+                long[] cpu0 = proc != null ? proc.userSystemTicks() : null;
+                long self0 = ProcStats.selfCpuTicks();
+                if (proc != null && opts.jfrFile != null) {
+                    proc.jfrStart(opts.jfrFile);
+                }
+                long okBefore = pub.ok.sum();
+                long t0 = System.nanoTime();
+                log("publishing " + opts.messages + " messages"
+                        + (opts.rate > 0 ? " at " + opts.rate + " msg/s" : " with " + opts.inflight + " in flight"));
+                long lastSent = pub.run(opts.messages, "", opts.rate, opts.inflight);
+                long published = pub.ok.sum() - okBefore;
+                long expected = pub.expectedDeliveries(opts.messages, subscribers);
+                awaitDeliveries(stats::received, expected);
+                long t1 = System.nanoTime();
+                long[] cpu1 = proc != null ? proc.userSystemTicks() : null;
+                long self1 = ProcStats.selfCpuTicks();
+                if (proc != null && opts.jfrFile != null) {
+                    proc.jfrStop();
+                }
+                if (opts.stall > 0) {
+                    fleet.resumeStalled();
+                    fleet.awaitStalledClosed(15_000);
+                }
+                Stats.Summary s = stats.summarize();
+                double seconds = (Math.max(s.lastNanos, lastSent) - t0) / 1e9;
+                LatencyHistogram h = s.latency;
+                out.put("messages", opts.messages).put("rate_target", opts.rate > 0 ? opts.rate : null)
+                        .put("inflight", opts.inflight).put("published_ok", published)
+                        .put("publish_failed", Stats.snapshot(pub.failures))
+                        .put("publish_rate", opts.messages / Math.max((lastSent - t0) / 1e9, 1e-9))
+                        .put("expected", expected).put("received", s.received)
+                        .put("lost", expected - s.received).put("unparsed", s.unparsed)
+                        .put("duration_s", seconds)
+                        .put("deliveries_per_s", s.received / Math.max(seconds, 1e-9))
+                        .put("p50_ms", h.quantile(0.50) / 1000).put("p90_ms", h.quantile(0.90) / 1000)
+                        .put("p99_ms", h.quantile(0.99) / 1000).put("p999_ms", h.quantile(0.999) / 1000)
+                        .put("max_ms", h.maxMicros() / 1000.0);
+                double wall = (t1 - t0) / 1e9;
+                if (proc != null) {
+                    double user = (cpu1[0] - cpu0[0]) / (double) proc.clockTick;
+                    double sys = (cpu1[1] - cpu0[1]) / (double) proc.clockTick;
+                    double cpuSeconds = user + sys;
+                    out.put("server_cpu_s", cpuSeconds).put("server_cpu_sys_pct_of_cpu", 100 * sys / Math.max(cpuSeconds, 1e-9))
+                            .put("server_cpu_us_per_delivery", cpuSeconds * 1e6 / Math.max(1, s.received))
+                            .put("server_cpu_pct", 100 * cpuSeconds / wall);
+                }
+                double clientCpu = (self1 - self0) / (double) ProcStats.clockTick();
+                out.put("client_cpu_pct", 100 * clientCpu / wall)
+                        .put("client_cpu_us_per_delivery", clientCpu * 1e6 / Math.max(1, s.received));
+                if (opts.stall > 0) {
+                    out.put("stalled", opts.stall).put("stalled_received", s.stalledReceived)
+                            .put("stalled_closed", Stats.snapshot(stats.stalledCloseCodes));
+                }
+            }
+        }
+
+        /** Waits until {@code expected} arrived, or nothing arrived for {@code --drain-ms}. */
+        private void awaitDeliveries(java.util.function.LongSupplier received, long expected) throws InterruptedException {
+            long last = -1;
+            long lastChange = System.nanoTime();
+            while (true) {
+                long n = received.getAsLong();
+                if (n >= expected) {
+                    return;
+                }
+                if (n != last) {
+                    last = n;
+                    lastChange = System.nanoTime();
+                } else if (System.nanoTime() - lastChange > TimeUnit.MILLISECONDS.toNanos(opts.drainMs)) {
+                    log("gave up waiting: " + n + " of " + expected + " deliveries");
+                    return;
+                }
+                Thread.sleep(10);
+            }
+        }
+
+        private Memory memory() {
+            Memory m = new Memory();
+            if (opts.gcBeforeRss) {
+                try {
+                    m.heapKb = proc.gcAndHeapUsedKb();
+                } catch (IllegalStateException e) {
+                    log("no heap reading: " + e.getMessage()); // e.g. out of descriptors to run jcmd
+                }
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            m.rssKb = proc.rssKb();
+            return m;
+        }
+    }
+
+    private static final class Memory {
+        long rssKb;
+        long heapKb = -1;
+    }
+}

@@ -1,0 +1,51 @@
+package dev.socketserver.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The load generator's own arithmetic: frame parsing and the latency histogram (no server). */
+class BenchParsingTest {
+    private static ByteBuffer frame(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void classifiesFramesAndReadsTheEmbeddedTimestamp() {
+        Stats stats = new Stats();
+        ByteBuffer n = frame("{\"type\":\"info\",\"entityId\":\"42\",\"message\":\"1000000 xxx\",\"room\":\"bench\"}");
+        assertEquals(Stats.NOTIFICATION, Stats.kind(n));
+        assertEquals(Stats.REPLY_OK, Stats.kind(frame("{\"id\":1,\"ok\":true,\"room\":\"bench\"}")));
+        assertEquals(Stats.REPLY_ERROR, Stats.kind(frame("{\"id\":1,\"error\":{\"code\":\"forbidden\"}}")));
+        stats.notification(n, 3_000_000, false);
+        stats.notification(frame("{\"type\":\"info\",\"entityId\":\"w1\",\"message\":\"5\"}"), 9, false);
+        stats.notification(frame("{\"type\":\"info\",\"entityId\":\"7\",\"message\":{\"a\":1}}"), 9, false);
+        Stats.Summary s = stats.summarize();
+        assertEquals(1, s.received);
+        assertEquals(1, stats.warmupReceived());
+        assertEquals(1, s.unparsed);
+        assertEquals(2000, s.latency.maxMicros()); // 3,000,000 - 1,000,000 ns
+    }
+
+    @Test
+    void histogramQuantilesStayWithinTwoPercent() {
+        LatencyHistogram h = new LatencyHistogram();
+        for (long v = 1; v <= 100_000; v++) {
+            h.record(v);
+        }
+        assertEquals(100_000, h.total());
+        assertEquals(100_000, h.maxMicros());
+        for (double q : new double[] {0.5, 0.9, 0.99}) {
+            double expected = q * 100_000;
+            assertTrue(Math.abs(h.quantile(q) - expected) / expected < 0.02, q + " -> " + h.quantile(q));
+        }
+        for (long v = 0; v < 5_000_000_000L; v = v * 3 + 1) {
+            int i = LatencyHistogram.index(v);
+            double mid = LatencyHistogram.valueOf(i);
+            assertTrue(v < 128 ? mid == v : Math.abs(mid - v) / v < 0.02, v + " -> " + mid);
+        }
+    }
+}
