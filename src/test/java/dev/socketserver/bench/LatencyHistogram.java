@@ -1,7 +1,7 @@
 package dev.socketserver.bench;
 
 /**
- * A log-linear histogram of microsecond values (HdrHistogram-like, ~1.5% precision): values
+ * A log-linear histogram of microsecond values (HdrHistogram-like, buckets ~1.5% wide): values
  * below 128 µs are exact, above that each power of two is split into 64 buckets. Preallocated,
  * no allocation per record. Not thread-safe: each receiving thread owns one (see
  * {@link ThreadStats}); they are merged at the end.
