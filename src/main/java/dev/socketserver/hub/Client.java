@@ -44,6 +44,7 @@ public final class Client {
     private long queuedBytes;
     private long inFlightBytes;
     private boolean writing;
+    private Disconnect closeWhenWritten;
     private final AtomicInteger writeState = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
@@ -204,7 +205,7 @@ public final class Client {
     boolean enqueue(Frame frame) {
         boolean start;
         synchronized (queue) {
-            if (closed.get()) {
+            if (closed.get() || closeWhenWritten != null) {
                 return false;
             }
             if (queuedBytes + frame.bytes() > maxQueueBytes) {
@@ -228,18 +229,27 @@ public final class Client {
         while (true) {
             List<Frame> batch;
             long batchBytes = 0;
+            Disconnect thenClose;
             synchronized (queue) {
+                thenClose = closeWhenWritten;
                 if (closed.get() || queue.isEmpty()) {
                     writing = false;
-                    return;
+                    batch = null;
+                } else {
+                    batch = new ArrayList<>(Math.min(MAX_BATCH_FRAMES, queue.size()));
+                    while (batch.size() < MAX_BATCH_FRAMES && !queue.isEmpty()) {
+                        Frame f = queue.pollFirst();
+                        batch.add(f);
+                        batchBytes += f.bytes();
+                    }
+                    inFlightBytes = batchBytes;
                 }
-                batch = new ArrayList<>(Math.min(MAX_BATCH_FRAMES, queue.size()));
-                while (batch.size() < MAX_BATCH_FRAMES && !queue.isEmpty()) {
-                    Frame f = queue.pollFirst();
-                    batch.add(f);
-                    batchBytes += f.bytes();
+            }
+            if (batch == null) {
+                if (thenClose != null) {
+                    close(thenClose);
                 }
-                inFlightBytes = batchBytes;
+                return;
             }
             writeState.set(PENDING);
             transport.write(batch, this::onWritten);
@@ -276,6 +286,21 @@ public final class Client {
                 onClose.accept(this, reason);
             }
         }
+    }
+
+    /**
+     * Closes after the frames already queued (e.g. the error replies that explain the close)
+     * have been written; nothing new is queued meanwhile. A peer that never reads them is
+     * closed by the heartbeat instead.
+     */
+    public void closeAfterWrites(Disconnect reason) {
+        synchronized (queue) {
+            if (writing) {
+                closeWhenWritten = reason;
+                return;
+            }
+        }
+        close(reason);
     }
 
     /** The transport reports that the peer closed or the socket failed. Idempotent. */

@@ -170,6 +170,23 @@ class ClientTest {
     }
 
     @Test
+    void closeAfterWritesLetsQueuedRepliesOutFirstAndQueuesNothingNew() {
+        ControlledTransport t = new ControlledTransport();
+        List<Disconnect> closes = new ArrayList<>();
+        Client c = client(t, 10_000, closes);
+        c.send(Frame.of("err1"));
+        c.send(Frame.of("err2"));
+        c.closeAfterWrites(Disconnect.TOO_MANY_REQUESTS);
+        c.send(Frame.of("late"));
+        assertTrue(closes.isEmpty());
+        t.completeOne();
+        t.completeOne();
+        assertEquals(List.of("err1", "err2"), t.written);
+        assertEquals(List.of(Disconnect.TOO_MANY_REQUESTS), closes);
+        assertEquals(4004, t.closedWith.get());
+    }
+
+    @Test
     void transportFailureReleasesTheQueueWithoutAServerClose() {
         ControlledTransport t = new ControlledTransport();
         List<Disconnect> closes = new ArrayList<>();

@@ -171,13 +171,18 @@ public final class HttpApiServlet extends HttpServlet {
         }
     }
 
+    /** The body, or {@code null} when it is over the limit (then read and dropped, up to a bound, so the client sees the 413). */
     private byte[] readBody(HttpServletRequest req) throws IOException {
-        if (req.getContentLengthLong() > maxBodyBytes) {
-            return null;
-        }
         try (InputStream in = req.getInputStream()) {
             byte[] b = in.readNBytes(maxBodyBytes + 1);
-            return b.length > maxBodyBytes ? null : b;
+            if (b.length <= maxBodyBytes) {
+                return b;
+            }
+            long discard = 8L * maxBodyBytes;
+            while (discard > 0 && in.skip(Math.min(discard, 65536)) > 0) {
+                discard -= 65536;
+            }
+            return null;
         }
     }
 

@@ -98,7 +98,7 @@ public final class WsEndpoint extends Endpoint {
                 return false;
             }
             default -> {
-                client.close(Disconnect.TOO_MANY_REQUESTS);
+                client.closeAfterWrites(Disconnect.TOO_MANY_REQUESTS);
                 return false;
             }
         }
