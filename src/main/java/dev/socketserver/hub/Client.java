@@ -9,7 +9,6 @@ import java.util.Objects;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
@@ -19,10 +18,9 @@ import java.util.function.Function;
  * One connection, independent of its transport.
  *
  * <p>Outbound frames go into a queue bounded in bytes ({@code maxQueueBytes}, counting queued
- * frames and the batch being written). One writer at a time drains it in batches: started on
- * the shared {@code writers} executor when the queue was idle, continued by whichever thread
- * completes a write. There is no thread per connection, and {@link #send} only queues, so a
- * publisher fanning out to thousands of clients never touches a socket. A client over its bound is closed with
+ * frames and the batch being written). One writer at a time drains it in batches: started by
+ * the thread that finds the queue idle, continued by whichever thread completes a write; writes
+ * are asynchronous, so no thread ever waits on a socket and there is no thread per connection. A client over its bound is closed with
  * {@link Disconnect#SLOW_CONSUMER} and its queue released: it never slows anyone else.
  *
  * <p>Thread-safe. Frames passed to {@link #send} by one thread are written in that order.
@@ -38,7 +36,6 @@ public final class Client {
     private final Transport transport;
     private final long maxQueueBytes;
     private final BiConsumer<Client, Disconnect> onClose;
-    private final Executor writers;
     /** Frames not yet handed to the transport; also the monitor for the three fields below. */
     private final ArrayDeque<Frame> queue = new ArrayDeque<>();
     private long queuedBytes;
@@ -57,13 +54,12 @@ public final class Client {
      *                it closed; the hub uses it to drop its index entries
      */
     public Client(String id, String userId, Transport transport, long maxQueueBytes,
-                  BiConsumer<Client, Disconnect> onClose, Executor writers) {
+                  BiConsumer<Client, Disconnect> onClose) {
         this.id = Objects.requireNonNull(id, "id");
         this.userId = Objects.requireNonNull(userId, "userId");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.maxQueueBytes = maxQueueBytes;
         this.onClose = Objects.requireNonNull(onClose, "onClose");
-        this.writers = Objects.requireNonNull(writers, "writers");
     }
 
     public String id() {
@@ -107,9 +103,7 @@ public final class Client {
         return enqueue(frame);
     }
 
-    Executor writers() {
-        return writers;
-    }
+
 
     /**
      * Starts recovering a stream: from now on its live publications are held back. Call before
@@ -192,7 +186,7 @@ public final class Client {
     /** Queues a frame; closes the client as a slow consumer if that exceeds its bound. */
     public void send(Frame frame) {
         if (enqueue(frame)) {
-            writers.execute(this::drain);
+            drain();
         }
     }
 
@@ -200,7 +194,6 @@ public final class Client {
      * Queues a frame without starting the writer.
      *
      * @return true if the writer was idle and the caller must start it with {@link #drain()}
-     *         (on a writer thread); fan-out uses this to start many writers with one task
      */
     boolean enqueue(Frame frame) {
         boolean start;

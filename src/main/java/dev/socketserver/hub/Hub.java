@@ -19,9 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * may or may not receive that publication (at-most-once live delivery; recovery closes the gap).
  */
 public final class Hub {
-    /** Idle clients whose writers one pool task starts. */
-    private static final int WRITE_CHUNK = 32;
-
     private final Map<String, Client> clients = new ConcurrentHashMap<>();
     private final Members everyone = new Members();
     private final Map<String, Members> users = new ConcurrentHashMap<>();
@@ -89,35 +86,12 @@ public final class Hub {
      */
     public int deliver(Publication publication, Frame frame) {
         Client[] to = recipients(publication.target());
-        // Queue on this thread (keeps publish order per client); start idle writers in chunks,
-        // one pool task per chunk rather than per client.
-        Client[] idle = null;
-        int n = 0;
         for (Client c : to) {
             if (c.deliver(publication, frame)) {
-                if (idle == null) {
-                    idle = new Client[Math.min(to.length, WRITE_CHUNK)];
-                }
-                idle[n++] = c;
-                if (n == idle.length) {
-                    startWriters(idle, n);
-                    idle = null;
-                    n = 0;
-                }
+                c.drain();
             }
-        }
-        if (n > 0) {
-            startWriters(idle, n);
         }
         return to.length;
-    }
-
-    private static void startWriters(Client[] clients, int n) {
-        clients[0].writers().execute(() -> {
-            for (int i = 0; i < n; i++) {
-                clients[i].drain();
-            }
-        });
     }
 
     private Client[] recipients(Target target) {

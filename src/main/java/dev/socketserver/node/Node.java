@@ -33,8 +33,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,7 +61,6 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     private final List<String> presenceEventRooms;
     private final Hub hub = new Hub();
     private final ScheduledExecutorService scheduler;
-    private final ForkJoinPool writers;
     private final Heartbeat heartbeat;
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder publications = new LongAdder();
@@ -87,14 +84,6 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        // Socket writes start here, sized by cores: 2 on a small box, 64 on a big one.
-        this.writers = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                pool -> {
-                    ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-                    t.setName("socket-server-writer-" + t.getPoolIndex());
-                    t.setDaemon(true);
-                    return t;
-                }, null, true);
         broker.start(this);
         this.heartbeat = new Heartbeat(hub, options.pingInterval(), options.pongTimeout(), scheduler);
     }
@@ -188,7 +177,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
             throw new ServerException(ErrorCode.LIMIT_EXCEEDED, "this node is at its connection limit");
         }
         Client client = new Client(UUID.randomUUID().toString(), userId, transport,
-                options.clientQueueMaxBytes(), (c, why) -> onClientClosed(c), writers);
+                options.clientQueueMaxBytes(), (c, why) -> onClientClosed(c));
         for (Target t : recover) {
             client.beginRecovery(t.streamKey());
         }
@@ -428,12 +417,8 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         broker.close();
         presence.close();
         scheduler.shutdownNow();
-        writers.shutdown();
         try {
             scheduler.awaitTermination(2, TimeUnit.SECONDS);
-            if (!writers.awaitTermination(2, TimeUnit.SECONDS)) {
-                writers.shutdownNow();
-            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

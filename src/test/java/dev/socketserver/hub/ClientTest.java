@@ -63,8 +63,7 @@ class ClientTest {
     }
 
     static Client client(Transport t, long maxBytes, List<Disconnect> closes) {
-        // Writes start on the calling thread so the test controls every step.
-        return new Client("c1", "u1", t, maxBytes, (c, why) -> closes.add(why), Runnable::run);
+        return new Client("c1", "u1", t, maxBytes, (c, why) -> closes.add(why));
     }
 
     @Test
