@@ -128,12 +128,6 @@ public final class Hub {
         return rooms.size();
     }
 
-    /** Members of a room on this node. */
-    public int roomSize(String room) {
-        Members m = rooms.get(room);
-        return m == null ? 0 : m.size();
-    }
-
     /** Rooms with at least one member on this node, with their member counts. */
     public Map<String, Integer> roomSizes() {
         Map<String, Integer> out = new TreeMap<>();

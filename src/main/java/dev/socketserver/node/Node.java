@@ -92,10 +92,6 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         return options;
     }
 
-    public Hub hub() {
-        return hub;
-    }
-
     // ---- publishing -------------------------------------------------------------------
 
     /**

@@ -199,11 +199,6 @@ public final class MemoryBroker implements Broker {
         }
     }
 
-    /** Streams currently holding state; for stats. */
-    public int streamCount() {
-        return streams.size();
-    }
-
     private static <T> CompletionStage<T> unavailable() {
         return CompletableFuture.failedFuture(new ServerException(ErrorCode.UNAVAILABLE, "broker is not running"));
     }
