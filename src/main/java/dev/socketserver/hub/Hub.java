@@ -19,6 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * may or may not receive that publication (at-most-once live delivery; recovery closes the gap).
  */
 public final class Hub {
+    private static final Client[] NO_CLIENTS = new Client[0];
+
     private final Map<String, Client> clients = new ConcurrentHashMap<>();
     private final Members everyone = new Members();
     private final Map<String, Members> users = new ConcurrentHashMap<>();
@@ -103,7 +105,7 @@ public final class Hub {
         } else {
             m = everyone;
         }
-        return m == null ? new Client[0] : m.array();
+        return m == null ? NO_CLIENTS : m.array();
     }
 
     public Collection<Client> clients() {
