@@ -53,7 +53,8 @@ final class Application {
         verifier = configured;
         node = new Node(new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
                 config.pongTimeout(), config.maxRoomsPerConnection(), config.maxConnections(),
-                config.maxConnectionsPerUser()), new MemoryBroker(), new MemoryPresenceManager(),
+                config.maxConnectionsPerUser(), config.writerThreads(), config.publishBacklogBytes()),
+                new MemoryBroker(), new MemoryPresenceManager(),
                 config.history(), config.presenceEventRooms());
         ApiKeys apiKeys = new ApiKeys(config.apiKeys(), config.apiInsecure());
         NotificationGrpcService api = new NotificationGrpcService(node);

@@ -9,24 +9,35 @@ import java.util.Objects;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * One connection, independent of its transport.
  *
  * <p>Outbound frames go into a queue bounded in bytes ({@code maxQueueBytes}, counting queued
- * frames and the batch being written). One writer at a time drains it in batches: started by
- * the thread that finds the queue idle, continued by whichever thread completes a write; writes
- * are asynchronous, so no thread ever waits on a socket and there is no thread per connection. A client over its bound is closed with
- * {@link Disconnect#SLOW_CONSUMER} and its queue released: it never slows anyone else.
+ * frames and the batch being written). One writer at a time drains it in batches (up to
+ * {@value #MAX_BATCH_FRAMES} frames or {@value #MAX_BATCH_BYTES} bytes, handed to the transport
+ * as one write): fan-out only queues and hands idle clients to the node's writer pool; a reply
+ * is written by the thread that queues it; a write that completes later continues on the pool.
+ * Writes are asynchronous, so no thread ever waits on a socket and there is no thread per
+ * connection. A client over its bound is closed with {@link Disconnect#SLOW_CONSUMER} and its
+ * queue released: it never slows anyone else.
+ *
+ * <p>Every change of the queue is also reported to the node's {@link Backlog}.
  *
  * <p>Thread-safe. Frames passed to {@link #send} by one thread are written in that order.
  */
 public final class Client {
-    private static final int MAX_BATCH_FRAMES = 64;
+    static final int MAX_BATCH_FRAMES = 256;
+    static final int MAX_BATCH_BYTES = 64 * 1024;
+    /** Batches one drain writes back to back when they complete at once, before yielding its thread. */
+    private static final int MAX_INLINE_ROUNDS = 4;
     private static final int PENDING = 0;
     private static final int DONE_INLINE = 1;
     private static final int ASYNC = 2;
@@ -35,11 +46,20 @@ public final class Client {
     private final String userId;
     private final Transport transport;
     private final long maxQueueBytes;
+    private final Executor writers;
+    private final Backlog backlog;
     private final BiConsumer<Client, Disconnect> onClose;
-    /** Frames not yet handed to the transport; also the monitor for the three fields below. */
-    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+    private final Consumer<Throwable> written = this::onWritten;
+    private final Runnable drainTask = this::drain;
+    /** Frames not yet handed to the transport; also the monitor for the fields below. */
+    private final ArrayDeque<Frame> queue = new ArrayDeque<>(4);
     private long queuedBytes;
     private long inFlightBytes;
+    /** What this client adds to the backlog now, and whether it counts there at all. */
+    private long counted;
+    private boolean counting = true;
+    private long writeStartedNanos;
+    private boolean stalled;
     private boolean writing;
     private Disconnect closeWhenWritten;
     private final AtomicInteger writeState = new AtomicInteger();
@@ -50,16 +70,29 @@ public final class Client {
     private volatile long lastSeenNanos = System.nanoTime();
 
     /**
+     * @param writers continues writes that complete asynchronously, and batches after a few
+     *                that completed at once (fairness between clients); {@code null}: continue
+     *                on the completing thread
+     * @param backlog the node's outbound backlog, kept up to date by this client
      * @param onClose called once, when the server closes the client or the transport reports
      *                it closed; the hub uses it to drop its index entries
      */
-    public Client(String id, String userId, Transport transport, long maxQueueBytes,
-                  BiConsumer<Client, Disconnect> onClose) {
+    public Client(String id, String userId, Transport transport, long maxQueueBytes, Executor writers,
+                  Backlog backlog, BiConsumer<Client, Disconnect> onClose) {
         this.id = Objects.requireNonNull(id, "id");
         this.userId = Objects.requireNonNull(userId, "userId");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.maxQueueBytes = maxQueueBytes;
+        this.writers = writers;
+        this.backlog = Objects.requireNonNull(backlog, "backlog");
         this.onClose = Objects.requireNonNull(onClose, "onClose");
+        backlog.counting(+1);
+    }
+
+    /** A client without a writer pool (writes continue on the completing thread), outside any node's backlog. */
+    public Client(String id, String userId, Transport transport, long maxQueueBytes,
+                  BiConsumer<Client, Disconnect> onClose) {
+        this(id, userId, transport, maxQueueBytes, null, Backlog.unbounded(), onClose);
     }
 
     public String id() {
@@ -86,24 +119,37 @@ public final class Client {
         }
     }
 
+    // A queueing step reports two things at once, packed in a long to keep fan-out allocation-free:
+    // the growth of this client's backlog share, and whether the caller must start the writer.
+
+    static boolean mustStart(long queued) {
+        return (queued & 1) != 0;
+    }
+
+    static long backlogGrowth(long queued) {
+        return queued >> 1;
+    }
+
+    private static long queued(long growth, boolean start) {
+        return (growth << 1) | (start ? 1 : 0);
+    }
+
     /**
      * Delivers a publication's shared frame: queued at once, or held while its stream is being
      * recovered (see {@link #beginRecovery}).
      *
-     * @return true if the caller must start the writer ({@link #drain()}), as for {@link #enqueue}
+     * @return see {@link #mustStart} and {@link #backlogGrowth}; the caller adds the growth to
+     *         the backlog and starts the writer ({@link #drain()}) when told to
      */
-    boolean deliver(Publication publication, Frame frame) {
+    long deliver(Publication publication, Frame frame) {
         if (recoveringCount.get() != 0) {
             Recovery r = recovering.get(publication.target().streamKey());
             if (r != null) {
-                r.offer(publication, frame);
-                return false;
+                return r.offer(publication, frame);
             }
         }
         return enqueue(frame);
     }
-
-
 
     /**
      * Starts recovering a stream: from now on its live publications are held back. Call before
@@ -137,17 +183,19 @@ public final class Client {
             this.streamKey = streamKey;
         }
 
-        synchronized void offer(Publication p, Frame frame) {
+        synchronized long offer(Publication p, Frame frame) {
             long offset = p.position() == null ? Long.MAX_VALUE : p.position().offset();
             if (held != null) {
                 held.add(new Held(offset, frame));
-                return;
+                return 0;
             }
             if (offset > lastSent) {
                 // Past the replayed range: no more duplicates possible, go fully live.
-                send(frame);
+                long q = enqueue(frame);
                 finish();
+                return q;
             }
+            return 0;
         }
 
         /**
@@ -183,9 +231,11 @@ public final class Client {
         }
     }
 
-    /** Queues a frame; closes the client as a slow consumer if that exceeds its bound. */
+    /** Queues a frame and writes it from this thread if the writer was idle; closes the client as a slow consumer if that exceeds its bound. */
     public void send(Frame frame) {
-        if (enqueue(frame)) {
+        long q = enqueue(frame);
+        backlog.add(backlogGrowth(q));
+        if (mustStart(q)) {
             drain();
         }
     }
@@ -193,20 +243,23 @@ public final class Client {
     /**
      * Queues a frame without starting the writer.
      *
-     * @return true if the writer was idle and the caller must start it with {@link #drain()}
+     * @return see {@link #mustStart} and {@link #backlogGrowth}
      */
-    boolean enqueue(Frame frame) {
+    long enqueue(Frame frame) {
+        long growth;
         boolean start;
         synchronized (queue) {
             if (closed.get() || closeWhenWritten != null) {
-                return false;
+                return 0;
             }
             if (queuedBytes + frame.bytes() > maxQueueBytes) {
-                start = false;
                 frame = null;
+                growth = 0;
+                start = false;
             } else {
                 queue.addLast(frame);
                 queuedBytes += frame.bytes();
+                growth = recount();
                 start = !writing;
                 writing = true;
             }
@@ -214,14 +267,34 @@ public final class Client {
         if (frame == null) {
             close(Disconnect.SLOW_CONSUMER);
         }
-        return start;
+        return queued(growth, start);
     }
 
-    /** Writes queued frames until the queue is empty or a write goes asynchronous. */
+    /** Brings {@link #counted} up to date; returns the change. Hold the queue's monitor. */
+    private long recount() {
+        boolean counts = !stalled && !closed.get();
+        if (counts != counting) {
+            counting = counts;
+            backlog.counting(counts ? +1 : -1);
+        }
+        long share = counts ? backlog.shareOf(queuedBytes) : 0;
+        long change = share - counted;
+        counted = share;
+        return change;
+    }
+
+    /**
+     * Writes queued frames until the queue is empty or a write goes asynchronous; after a few
+     * batches that completed at once it continues on the writer pool, so that one busy client
+     * cannot keep a thread from the others.
+     */
     void drain() {
-        while (true) {
+        for (int round = 0; ; round++) {
+            if (round == MAX_INLINE_ROUNDS && writers != null) {
+                continueOnWriters();
+                return;
+            }
             List<Frame> batch;
-            long batchBytes = 0;
             Disconnect thenClose;
             synchronized (queue) {
                 thenClose = closeWhenWritten;
@@ -229,13 +302,16 @@ public final class Client {
                     writing = false;
                     batch = null;
                 } else {
-                    batch = new ArrayList<>(Math.min(MAX_BATCH_FRAMES, queue.size()));
-                    while (batch.size() < MAX_BATCH_FRAMES && !queue.isEmpty()) {
+                    int n = Math.min(MAX_BATCH_FRAMES, queue.size());
+                    batch = new ArrayList<>(n);
+                    long batchBytes = 0;
+                    do {
                         Frame f = queue.pollFirst();
                         batch.add(f);
                         batchBytes += f.bytes();
-                    }
+                    } while (batch.size() < n && batchBytes + queue.peekFirst().bytes() <= MAX_BATCH_BYTES);
                     inFlightBytes = batchBytes;
+                    writeStartedNanos = System.nanoTime();
                 }
             }
             if (batch == null) {
@@ -245,7 +321,7 @@ public final class Client {
                 return;
             }
             writeState.set(PENDING);
-            transport.write(batch, this::onWritten);
+            transport.write(batch, written);
             if (writeState.compareAndSet(PENDING, ASYNC)) {
                 return; // onWritten resumes draining
             }
@@ -253,20 +329,59 @@ public final class Client {
         }
     }
 
+    private void continueOnWriters() {
+        if (writers == null) {
+            drain();
+            return;
+        }
+        try {
+            writers.execute(drainTask);
+        } catch (RejectedExecutionException e) {
+            drain(); // shutting down: finish here
+        }
+    }
+
     private void onWritten(Throwable error) {
+        long change;
         synchronized (queue) {
             queuedBytes -= inFlightBytes;
             inFlightBytes = 0;
+            stalled = false;
+            change = recount();
         }
+        backlog.add(change);
         lastSeenNanos = System.nanoTime();
         if (error != null) {
             // The socket is gone: drop the client now; the container's own close report is then a no-op.
             transportClosed();
             return;
         }
-        if (!writeState.compareAndSet(PENDING, DONE_INLINE)) {
-            drain();
+        if (writeState.compareAndSet(PENDING, DONE_INLINE)) {
+            return; // drain() is still on the stack and loops
         }
+        synchronized (queue) {
+            if (closeWhenWritten == null && (closed.get() || queue.isEmpty())) {
+                writing = false;
+                return;
+            }
+        }
+        continueOnWriters();
+    }
+
+    /**
+     * Marks a client whose write has been pending for {@code stallNanos} as stalled: it stops
+     * counting in the backlog (so it cannot hold publishers back) until a write completes.
+     */
+    void checkStalled(long now, long stallNanos) {
+        long change;
+        synchronized (queue) {
+            if (!writing || stalled || inFlightBytes == 0 || now - writeStartedNanos < stallNanos) {
+                return;
+            }
+            stalled = true;
+            change = recount();
+        }
+        backlog.add(change);
     }
 
     /** Server-side close: sends the close code, then releases the queue. Idempotent. */
@@ -306,10 +421,13 @@ public final class Client {
 
     /** Drops queued frames; the batch on the wire is released when its write completes. */
     private void releaseQueue() {
+        long change;
         synchronized (queue) {
             queue.clear();
             queuedBytes = inFlightBytes;
+            change = recount();
         }
+        backlog.add(change);
     }
 
     /** Any inbound traffic (frame or pong) proves the peer is alive; so does a completed write. */

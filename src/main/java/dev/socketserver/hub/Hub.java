@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /**
  * This node's index of clients by id, user and room.
@@ -20,11 +21,36 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Hub {
     private static final Client[] NO_CLIENTS = new Client[0];
+    /** Idle clients one writer-pool task starts: big enough to make handing over cheap, small enough to spread a room over every writer. */
+    static final int START_CHUNK = 32;
+
+    private final Executor writers;
+    private final Backlog backlog;
 
     private final Map<String, Client> clients = new ConcurrentHashMap<>();
     private final Members everyone = new Members();
     private final Map<String, Members> users = new ConcurrentHashMap<>();
     private final Map<String, Members> rooms = new ConcurrentHashMap<>();
+
+    /**
+     * @param writers starts the writes of a fan-out (idle clients, in chunks), so the publishing
+     *                thread only queues
+     * @param backlog the node's outbound backlog
+     */
+    public Hub(Executor writers, Backlog backlog) {
+        this.writers = writers;
+        this.backlog = backlog;
+    }
+
+    public Backlog backlog() {
+        return backlog;
+    }
+
+    /** A new client of this node, sharing its writer pool and backlog. */
+    public Client newClient(String id, String userId, Transport transport, long maxQueueBytes,
+                            java.util.function.BiConsumer<Client, Disconnect> onClose) {
+        return new Client(id, userId, transport, maxQueueBytes, writers, backlog, onClose);
+    }
 
     public void add(Client client) {
         clients.put(client.id(), client);
@@ -82,18 +108,51 @@ public final class Hub {
     }
 
     /**
-     * Hands a publication's frame to every client its target reaches on this node.
+     * Hands a publication's frame to every client its target reaches on this node. Only queues:
+     * the clients whose writer was idle are started on the writer pool, {@value #START_CHUNK} per
+     * task, so a large room is written by every writer thread at once while the caller (which
+     * may hold the stream's lock) never touches a socket.
      *
      * @return the number of clients reached
      */
     public int deliver(Publication publication, Frame frame) {
         Client[] to = recipients(publication.target());
+        Client[] starts = null;
+        int n = 0;
+        long growth = 0;
         for (Client c : to) {
-            if (c.deliver(publication, frame)) {
-                c.drain();
+            long q = c.deliver(publication, frame);
+            growth += Client.backlogGrowth(q);
+            if (Client.mustStart(q)) {
+                if (starts == null) {
+                    starts = new Client[to.length];
+                }
+                starts[n++] = c;
             }
         }
+        backlog.add(growth);
+        for (int from = 0; from < n; from += START_CHUNK) {
+            start(new StartWriters(starts, from, Math.min(n, from + START_CHUNK)));
+        }
         return to.length;
+    }
+
+    private void start(StartWriters task) {
+        try {
+            writers.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            task.run(); // shutting down
+        }
+    }
+
+    /** Starts the writers of a slice of a fan-out's idle clients. */
+    private record StartWriters(Client[] clients, int from, int to) implements Runnable {
+        @Override
+        public void run() {
+            for (int i = from; i < to; i++) {
+                clients[i].drain();
+            }
+        }
     }
 
     private Client[] recipients(Target target) {

@@ -1,28 +1,22 @@
 package dev.socketserver.message;
 
+import java.nio.charset.StandardCharsets;
+
 /**
- * One outbound text frame, rendered once and shared by every recipient.
+ * One outbound text frame, rendered and encoded once and shared by every recipient: transports
+ * that take bytes write {@link #utf8()} as is, the others send {@link #text()}.
  *
- * @param text  the JSON text
- * @param bytes its size in UTF-8, the unit of outbound queue accounting
+ * @param text the JSON text
+ * @param utf8 the same text in UTF-8; never modified after construction
  */
-public record Frame(String text, int bytes) {
+public record Frame(String text, byte[] utf8) {
 
     public static Frame of(String text) {
-        return new Frame(text, utf8Length(text));
+        return new Frame(text, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    static int utf8Length(String s) {
-        int n = s.length();
-        int bytes = n;
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x80) {
-                // Surrogate pairs count 2+2 = 4 bytes; other non-ASCII chars 2 or 3.
-                bytes += c < 0x800 ? 1 : (Character.isSurrogate(c) ? 1 : 2);
-            }
-        }
-        return bytes;
+    /** Its size in UTF-8, the unit of outbound queue accounting. */
+    public int bytes() {
+        return utf8.length;
     }
-
 }

@@ -14,7 +14,7 @@ public final class RoomNames {
         if (room == null || room.isEmpty()) {
             throw ServerException.badRequest("room must be a non-empty string");
         }
-        if (Frame.utf8Length(room) > MAX_BYTES) {
+        if (utf8Length(room) > MAX_BYTES) {
             throw ServerException.badRequest("room must be at most " + MAX_BYTES + " bytes of UTF-8");
         }
         for (int i = 0; i < room.length(); i++) {
@@ -29,5 +29,18 @@ public final class RoomNames {
             }
         }
         return room;
+    }
+
+    static int utf8Length(String s) {
+        int n = s.length();
+        int bytes = n;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                // Surrogate pairs count 2+2 = 4 bytes; other non-ASCII chars 2 or 3.
+                bytes += c < 0x800 ? 1 : (Character.isSurrogate(c) ? 1 : 2);
+            }
+        }
+        return bytes;
     }
 }

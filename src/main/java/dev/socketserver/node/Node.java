@@ -8,11 +8,13 @@ import dev.socketserver.broker.PublishOptions;
 import dev.socketserver.broker.PublishResult;
 import dev.socketserver.error.ErrorCode;
 import dev.socketserver.error.ServerException;
+import dev.socketserver.hub.Backlog;
 import dev.socketserver.hub.Client;
 import dev.socketserver.hub.Disconnect;
 import dev.socketserver.hub.Heartbeat;
 import dev.socketserver.hub.Hub;
 import dev.socketserver.hub.Transport;
+import dev.socketserver.hub.Writers;
 import dev.socketserver.message.Json;
 import dev.socketserver.message.Notification;
 import dev.socketserver.message.NotificationFrames;
@@ -32,6 +34,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +62,9 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     private final PresenceManager presence;
     private final HistoryPolicy history;
     private final List<String> presenceEventRooms;
-    private final Hub hub = new Hub();
+    private final ExecutorService writers;
+    private final Backlog backlog;
+    private final Hub hub;
     private final ScheduledExecutorService scheduler;
     private final Heartbeat heartbeat;
     private final AtomicInteger connections = new AtomicInteger();
@@ -79,6 +84,9 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         this.presence = Objects.requireNonNull(presence, "presence");
         this.history = Objects.requireNonNull(history, "history");
         this.presenceEventRooms = List.copyOf(presenceEventRooms);
+        this.writers = Writers.pool(options.writerThreads());
+        this.backlog = new Backlog(options.publishBacklogBytes(), options.clientQueueMaxBytes() / 4);
+        this.hub = new Hub(writers, backlog);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "socket-server-scheduler");
             t.setDaemon(true);
@@ -103,11 +111,12 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     public CompletionStage<PublishResult> publish(Target target, Notification notification, String idempotencyKey) {
         validate(target);
         return broker.publish(target, notification, history.optionsFor(target, idempotencyKey))
-                .thenApply(r -> {
+                .thenCompose(r -> {
                     if (!r.duplicate()) {
                         publications.increment();
                     }
-                    return r;
+                    // Flow control: the reply waits while reading clients have too much queued.
+                    return backlog.whenBelowLimit().thenApply(v -> r);
                 });
     }
 
@@ -172,7 +181,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
             connections.decrementAndGet();
             throw new ServerException(ErrorCode.LIMIT_EXCEEDED, "this node is at its connection limit");
         }
-        Client client = new Client(UUID.randomUUID().toString(), userId, transport,
+        Client client = hub.newClient(UUID.randomUUID().toString(), userId, transport,
                 options.clientQueueMaxBytes(), (c, why) -> onClientClosed(c));
         for (Target t : recover) {
             client.beginRecovery(t.streamKey());
@@ -412,9 +421,12 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         }
         broker.close();
         presence.close();
+        backlog.release();
         scheduler.shutdownNow();
+        writers.shutdown();
         try {
             scheduler.awaitTermination(2, TimeUnit.SECONDS);
+            writers.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

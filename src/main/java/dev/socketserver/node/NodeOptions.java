@@ -11,11 +11,16 @@ import java.time.Duration;
  * @param maxRoomsPerClient   rooms one connection may be in
  * @param maxConnections      connections this node accepts
  * @param maxConnectionsPerUser connections one user may hold on this node
+ * @param writerThreads       threads that write to sockets; {@code 0}: one per processor, at least 2
+ * @param publishBacklogBytes outbound bytes queued for reading clients above which publishers'
+ *                            replies are held back (see {@link dev.socketserver.hub.Backlog})
  */
 public record NodeOptions(long clientQueueMaxBytes, Duration pingInterval, Duration pongTimeout,
-                          int maxRoomsPerClient, int maxConnections, int maxConnectionsPerUser) {
+                          int maxRoomsPerClient, int maxConnections, int maxConnectionsPerUser,
+                          int writerThreads, long publishBacklogBytes) {
 
     public static NodeOptions defaults() {
-        return new NodeOptions(1 << 20, Duration.ofSeconds(25), Duration.ofSeconds(10), 128, 100_000, 100);
+        return new NodeOptions(1 << 20, Duration.ofSeconds(25), Duration.ofSeconds(10), 128, 100_000, 100,
+                0, 8L << 20);
     }
 }

@@ -3,7 +3,6 @@ package dev.socketserver.transport.websocket;
 import dev.socketserver.hub.Transport;
 import dev.socketserver.message.Frame;
 import jakarta.websocket.CloseReason;
-import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
@@ -16,77 +15,71 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Adapts a {@link Session} to a core {@link Transport}: frames go out one async send after
- * another (the Jakarta API allows one outstanding async send per session). Pings and closes
- * have only blocking forms in the Jakarta API, so they run on {@code control}, never on a
- * publishing or I/O thread.
+ * Adapts a {@link Session} to a core {@link Transport}.
+ *
+ * <p>On Jetty a batch goes through Jetty's core API ({@link JettyCore}): every frame's shared
+ * UTF-8 bytes are queued in batch mode and one asynchronous flush writes them together, usually
+ * in one system call. Elsewhere (Tomcat) frames go out one async send after another, since the
+ * Jakarta API allows one outstanding async send per session. Pings and closes have only
+ * blocking forms in the Jakarta API, so there they run on {@code control}, never on a
+ * publishing or I/O thread; Jetty's core pings without blocking.
  */
 final class SessionTransport implements Transport {
     private static final Logger LOG = Logger.getLogger(SessionTransport.class.getName());
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     private final Session session;
-    private final RemoteEndpoint.Async remote;
     private final Executor control;
-
-    private final boolean pipelined;
+    /** Jetty's core API and session, or null for the portable path. */
+    private final JettyCore jetty;
+    private final Object core;
+    private Object flushed;
+    /** The pending batch's completion (one write at a time, see {@link Transport}). */
+    private volatile Consumer<Throwable> done;
 
     SessionTransport(Session session, Executor control) {
         this.session = session;
-        this.remote = session.getAsyncRemote();
         this.control = control;
-        this.pipelined = session.getClass().getName().startsWith("org.eclipse.jetty.");
+        JettyCore j = JettyCore.of(session).orElse(null);
+        Object c = null;
+        if (j != null) {
+            try {
+                c = j.coreSession(session);
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "Jetty core session unavailable; using the Jakarta API", e);
+                j = null;
+            }
+        }
+        this.jetty = j;
+        this.core = c;
     }
 
     @Override
     public void write(List<Frame> frames, Consumer<Throwable> done) {
-        if (pipelined && frames.size() > 1) {
-            new PipelinedWrite(frames.size(), done).sendAll(frames);
-        } else {
+        if (jetty == null) {
             new BatchWrite(frames, done).next();
+            return;
+        }
+        this.done = done;
+        try {
+            for (Frame f : frames) {
+                jetty.sendTextBatched(core, f.utf8());
+            }
+            if (flushed == null) {
+                flushed = jetty.callback(this::flushSucceeded, this::flushFailed);
+            }
+            jetty.flush(core, flushed);
+        } catch (RuntimeException e) {
+            flushFailed(e);
         }
     }
 
-    /**
-     * Jetty queues whole messages itself and gathers the frames queued while a write is pending
-     * into one socket write, so the batch is handed over at once and completes when its last
-     * frame does. (Tomcat allows one outstanding async message: {@link BatchWrite}.)
-     */
-    private final class PipelinedWrite implements SendHandler {
-        private final Consumer<Throwable> done;
-        private final java.util.concurrent.atomic.AtomicInteger left;
-        private final java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+    private void flushSucceeded() {
+        done.accept(null);
+    }
 
-        PipelinedWrite(int n, Consumer<Throwable> done) {
-            this.done = done;
-            this.left = new java.util.concurrent.atomic.AtomicInteger(n);
-        }
-
-        void sendAll(List<Frame> frames) {
-            for (Frame f : frames) {
-                try {
-                    remote.sendText(f.text(), this);
-                } catch (RuntimeException e) {
-                    fail(e);
-                    return;
-                }
-            }
-        }
-
-        @Override
-        public void onResult(SendResult result) {
-            if (!result.isOK()) {
-                fail(result.getException() != null ? result.getException() : new IOException("send failed"));
-            } else if (left.decrementAndGet() == 0 && !failed.get()) {
-                done.accept(null);
-            }
-        }
-
-        private void fail(Throwable t) {
-            if (failed.compareAndSet(false, true)) {
-                done.accept(t);
-            }
-        }
+    private void flushFailed(Throwable t) {
+        done.accept(t != null ? t : new IOException("send failed"));
     }
 
     /** Walks a batch; each completion sends the next frame. */
@@ -106,7 +99,7 @@ final class SessionTransport implements Transport {
                 return;
             }
             try {
-                remote.sendText(frames.get(index++).text(), this);
+                session.getAsyncRemote().sendText(frames.get(index++).text(), this);
             } catch (RuntimeException e) {
                 done.accept(e);
             }
@@ -124,6 +117,14 @@ final class SessionTransport implements Transport {
 
     @Override
     public void ping() {
+        if (jetty != null) {
+            try {
+                jetty.ping(core);
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "ping failed", e);
+            }
+            return;
+        }
         control.execute(() -> {
             try {
                 if (session.isOpen()) {
