@@ -390,6 +390,11 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         }
     }
 
+    /** Bytes the outbound backlog counts now; for tests. */
+    long backlogBytes() {
+        return backlog.bytes();
+    }
+
     public NodeInfo info() {
         return new NodeInfo(nodeId, Duration.ofNanos(System.nanoTime() - startedNanos), hub.clientCount(),
                 hub.userCount(), hub.roomCount(), publications.sum(), deliveries.sum());

@@ -164,4 +164,23 @@ class EngineIT {
             }
         }
     }
+
+    @Test
+    void permessageDeflateIsDeclinedSoEveryRecipientGetsTheSameUncompressedFrame() throws Exception {
+        String user = "deflate-" + UUID.randomUUID();
+        try (RawWebSocket raw = RawWebSocket.connect(server.port(), "/ws?t=" + Tokens.forUser(user),
+                Map.of("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits"))) {
+            assertEquals(101, raw.status());
+            assertEquals(null, raw.responseHeader("Sec-WebSocket-Extensions"), "no extension negotiated");
+            raw.sendText("{\"action\":\"ping\",\"id\":\"1\"}");
+            assertTrue(raw.read(Duration.ofSeconds(10)).text().contains("\"pong\":true"));
+            grpc.stub().privateNotify(MessageWithUser.newBuilder()
+                    .setBase(GrpcClient.info("plain", "readable")).setUserId(user).build());
+            RawWebSocket.Frame f = raw.read(Duration.ofSeconds(10));
+            assertEquals(RawWebSocket.TEXT, f.opcode());
+            JsonObject n = WsClient.parse(f.text());
+            assertEquals("plain", n.getString("entityId"));
+            assertEquals("readable", n.getString("message"));
+        }
+    }
 }

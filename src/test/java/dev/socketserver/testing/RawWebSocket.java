@@ -41,12 +41,19 @@ public final class RawWebSocket implements AutoCloseable {
     private final DataInputStream in;
     private final OutputStream out;
     private final int status;
+    private final Map<String, String> responseHeaders;
 
-    private RawWebSocket(Socket socket, DataInputStream in, int status) throws IOException {
+    private RawWebSocket(Socket socket, DataInputStream in, int status, Map<String, String> responseHeaders) throws IOException {
         this.socket = socket;
         this.in = in;
         this.out = socket.getOutputStream();
         this.status = status;
+        this.responseHeaders = responseHeaders;
+    }
+
+    /** A header of the handshake response (name case-insensitive), or {@code null}. */
+    public String responseHeader(String name) {
+        return responseHeaders.get(name.toLowerCase(java.util.Locale.ROOT));
     }
 
     /** Performs the handshake; check {@link #status()} (101 when upgraded). */
@@ -67,10 +74,14 @@ public final class RawWebSocket implements AutoCloseable {
         DataInputStream in = new DataInputStream(s.getInputStream());
         String statusLine = readLine(in);
         int status = Integer.parseInt(statusLine.split(" ")[1]);
-        while (!readLine(in).isEmpty()) {
-            // skip headers
+        Map<String, String> response = new java.util.HashMap<>();
+        for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                response.put(line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT), line.substring(colon + 1).trim());
+            }
         }
-        return new RawWebSocket(s, in, status);
+        return new RawWebSocket(s, in, status, response);
     }
 
     private static String readLine(DataInputStream in) throws IOException {

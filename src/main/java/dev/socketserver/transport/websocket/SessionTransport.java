@@ -27,6 +27,8 @@ import java.util.logging.Logger;
 final class SessionTransport implements Transport {
     private static final Logger LOG = Logger.getLogger(SessionTransport.class.getName());
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    /** Said once per class loader (per deployment), on the first connection. */
+    private static final java.util.concurrent.atomic.AtomicBoolean SAID = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final Session session;
     private final Executor control;
@@ -52,6 +54,11 @@ final class SessionTransport implements Transport {
         }
         this.jetty = j;
         this.core = c;
+        if (SAID.compareAndSet(false, true)) {
+            LOG.info(j != null
+                    ? "WebSocket writes: Jetty core API (a client's queued frames go out batched, one flush per batch)"
+                    : "WebSocket writes: Jakarta API (one async send per frame) on " + session.getClass().getName());
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.websocket.Endpoint;
+import jakarta.websocket.Extension;
 import jakarta.websocket.server.ServerContainer;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import dev.socketserver.message.StreamPosition;
 import dev.socketserver.message.Target;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -91,6 +93,16 @@ final class UpgradeServlet extends HttpServlet {
                     public <T> T getEndpointInstance(Class<T> type) {
                         Endpoint e = new WsEndpoint(gateway, principal, recover);
                         return type.cast(e);
+                    }
+
+                    /**
+                     * No extensions, so no permessage-deflate: compression keeps a context per
+                     * connection and would compress every notification once per recipient,
+                     * where now all recipients share one encoded frame.
+                     */
+                    @Override
+                    public List<Extension> getNegotiatedExtensions(List<Extension> installed, List<Extension> requested) {
+                        return List.of();
                     }
                 }).build();
         try {

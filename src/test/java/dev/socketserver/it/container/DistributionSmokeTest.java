@@ -40,6 +40,9 @@ abstract class DistributionSmokeTest {
     /** A new, not yet started server. */
     abstract DistributionServer newServer();
 
+    /** The write path the server must report on its first connection. */
+    abstract String expectedWritePath();
+
     @BeforeAll
     void startServer() throws Exception {
         server = newServer();
@@ -90,6 +93,7 @@ abstract class DistributionSmokeTest {
             grpc.stub().broadcast(GrpcClient.info("marker-" + room, "m"));
             assertEquals("marker-" + room, other.nextJson().getString("entityId"));
         }
+        assertTrue(server.log().contains("WebSocket writes: " + expectedWritePath()), "write path in the log");
     }
 
     @Test

@@ -6,4 +6,9 @@ class JettyDistributionIT extends DistributionSmokeTest {
     DistributionServer newServer() {
         return new JettyDistribution();
     }
+
+    @Override
+    String expectedWritePath() {
+        return "Jetty core API";
+    }
 }

@@ -6,4 +6,9 @@ class TomcatDistributionIT extends DistributionSmokeTest {
     DistributionServer newServer() {
         return new TomcatDistribution();
     }
+
+    @Override
+    String expectedWritePath() {
+        return "Jakarta API";
+    }
 }
