@@ -5,7 +5,6 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
-import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -16,75 +15,151 @@ import java.util.logging.Logger;
  * <p>Why: the Jakarta API sends one message per call and offers batching only with a blocking
  * flush, so every notification would cost Jetty one frame pipeline pass and one system call
  * per recipient, and Jetty would encode the shared {@code String} to UTF-8 again for each one.
- * Jetty's {@code CoreSession} takes ready UTF-8 bytes, aggregates batched frames into one
- * buffer and has an asynchronous {@code flush}: a client's whole queue goes out in one write.
+ * Through the core API a client's queued frames (their shared UTF-8 bytes, unchanged) go to
+ * the connection's frame flusher in batch mode, which aggregates them into one buffer, and one
+ * asynchronous flush writes them: usually one system call per batch. The data frames skip the
+ * session's own outgoing queue (an extra lock and hand-off per frame) and go to the connection
+ * directly; that is safe because no extension is ever negotiated and the frames are whole,
+ * valid text frames. Flushes, pings and closes go through the session.
  *
- * <p>Reflection, not a compile-time dependency, because the webapp's class loader hides
- * Jetty's classes in a stock distribution (and Tomcat has none); the classes are looked up
- * through the session's own class loader once per session class. When anything is missing
- * (another container, another Jetty version), {@link #of} is empty and the portable Jakarta
- * path is used.
+ * <p>Only public Jetty API is used ({@code CoreSession}, {@code WebSocketConnection},
+ * {@code OutgoingEntry}, {@code Frame}, {@code Callback}), by reflection rather than a
+ * compile-time dependency because the webapp's class loader hides Jetty's classes in a stock
+ * distribution (and Tomcat has none). The method handles are static finals of a holder class,
+ * initialized once from the first session's class loader, so the JIT calls them directly. When
+ * anything is missing (another container, another Jetty version), {@link #available} is false
+ * and the portable Jakarta path is used.
  */
 final class JettyCore {
     private static final Logger LOG = Logger.getLogger(JettyCore.class.getName());
     private static final byte TEXT = 1;
     private static final byte PING = 9;
+    /** Jetty's class loader, for {@link H}'s initializer. */
+    private static volatile ClassLoader jettyLoader;
 
-    private static final ClassValue<Optional<JettyCore>> BY_SESSION_CLASS = new ClassValue<>() {
-        @Override
-        protected Optional<JettyCore> computeValue(Class<?> type) {
-            try {
-                return Optional.of(new JettyCore(type));
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                LOG.log(Level.FINE, "no Jetty core session behind " + type.getName(), e);
-                return Optional.empty();
-            }
-        }
-    };
-
-    private final MethodHandle coreSessionOf;  // (Object session) Object
-    private final MethodHandle newFrame;       // (byte, ByteBuffer) Object
-    private final MethodHandle sendFrame;      // (Object core, Object frame, Object callback, boolean) void
-    private final MethodHandle flush;          // (Object core, Object callback) void
-    private final MethodHandle callbackFrom;   // (Object invocationType, Runnable, Consumer) Object
-    private final Object noop;
-    private final Object nonBlocking;
-
-    private JettyCore(Class<?> sessionClass) throws ReflectiveOperationException {
-        ClassLoader loader = sessionClass.getClassLoader();
-        if (loader == null || !sessionClass.getName().startsWith("org.eclipse.jetty.")) {
-            throw new ClassNotFoundException("not a Jetty session: " + sessionClass.getName());
-        }
-        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-        Class<?> coreSession = loader.loadClass("org.eclipse.jetty.websocket.core.CoreSession");
-        Class<?> frame = loader.loadClass("org.eclipse.jetty.websocket.core.Frame");
-        Class<?> callback = loader.loadClass("org.eclipse.jetty.util.Callback");
-        Class<?> invocationType = loader.loadClass("org.eclipse.jetty.util.thread.Invocable$InvocationType");
-
-        coreSessionOf = lookup.findVirtual(sessionClass, "getCoreSession", MethodType.methodType(coreSession))
-                .asType(MethodType.methodType(Object.class, Object.class));
-        newFrame = lookup.findConstructor(frame, MethodType.methodType(void.class, byte.class, ByteBuffer.class))
-                .asType(MethodType.methodType(Object.class, byte.class, ByteBuffer.class));
-        sendFrame = lookup.findVirtual(coreSession, "sendFrame",
-                        MethodType.methodType(void.class, frame, callback, boolean.class))
-                .asType(MethodType.methodType(void.class, Object.class, Object.class, Object.class, boolean.class));
-        flush = lookup.findVirtual(coreSession, "flush", MethodType.methodType(void.class, callback))
-                .asType(MethodType.methodType(void.class, Object.class, Object.class));
-        callbackFrom = lookup.findStatic(callback, "from",
-                        MethodType.methodType(callback, invocationType, Runnable.class, Consumer.class))
-                .asType(MethodType.methodType(Object.class, Object.class, Runnable.class, Consumer.class));
-        noop = callback.getField("NOOP").get(null);
-        nonBlocking = invocationType.getField("NON_BLOCKING").get(null);
+    private JettyCore() {
     }
 
-    /** The core API behind {@code session}'s class, if it is Jetty's. */
-    static Optional<JettyCore> of(Session session) {
-        return BY_SESSION_CLASS.get(session.getClass());
-    }
-
-    Object coreSession(Session session) {
+    /** Whether {@code session} is Jetty's and its core API is usable; call before any other method. */
+    static boolean available(Session session) {
+        Class<?> type = session.getClass();
+        if (!type.getName().startsWith("org.eclipse.jetty.") || type.getClassLoader() == null) {
+            return false;
+        }
+        if (jettyLoader == null) {
+            jettyLoader = type.getClassLoader();
+        }
         try {
-            return coreSessionOf.invokeExact((Object) session);
+            return H.READY && H.SESSION_CLASS.isInstance(session);
+        } catch (LinkageError e) {
+            LOG.log(Level.FINE, "Jetty's core WebSocket API is not usable", e);
+            return false;
+        }
+    }
+
+    /** Handles, resolved once. */
+    private static final class H {
+        static final boolean READY;
+        static final Class<?> SESSION_CLASS;
+        static final MethodHandle CORE_SESSION;   // (Object session) Object
+        static final MethodHandle CONNECTION;     // (Object core) Object
+        static final MethodHandle NEW_FRAME;      // (byte, ByteBuffer) Object
+        static final MethodHandle NEW_ENTRY;      // (Object frame, Object callback) Object  (a Builder)
+        static final MethodHandle BATCH;          // (Object builder, boolean) Object
+        static final MethodHandle BUILD;          // (Object builder) Object
+        static final MethodHandle ENQUEUE;        // (Object connection, Object entry) void
+        static final MethodHandle SEND_FRAME;     // (Object core, Object frame, Object callback, boolean) void
+        static final MethodHandle FLUSH;          // (Object core, Object callback) void
+        static final MethodHandle CALLBACK;       // (Object invocationType, Runnable, Consumer) Object
+        static final Object NOOP;
+        static final Object NON_BLOCKING;
+
+        static {
+            boolean ready = false;
+            Class<?> sessionClass = null;
+            MethodHandle coreSessionOf = null;
+            MethodHandle connection = null;
+            MethodHandle newFrame = null;
+            MethodHandle newEntry = null;
+            MethodHandle batch = null;
+            MethodHandle build = null;
+            MethodHandle enqueue = null;
+            MethodHandle sendFrame = null;
+            MethodHandle flush = null;
+            MethodHandle callbackFrom = null;
+            Object noop = null;
+            Object nonBlocking = null;
+            try {
+                ClassLoader loader = jettyLoader;
+                MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+                sessionClass = loader.loadClass("org.eclipse.jetty.ee10.websocket.jakarta.common.JakartaWebSocketSession");
+                Class<?> coreSession = loader.loadClass("org.eclipse.jetty.websocket.core.CoreSession");
+                Class<?> coreSessionImpl = loader.loadClass("org.eclipse.jetty.websocket.core.WebSocketCoreSession");
+                Class<?> connectionClass = loader.loadClass("org.eclipse.jetty.websocket.core.WebSocketConnection");
+                Class<?> frame = loader.loadClass("org.eclipse.jetty.websocket.core.Frame");
+                Class<?> entry = loader.loadClass("org.eclipse.jetty.websocket.core.OutgoingEntry");
+                Class<?> builder = loader.loadClass("org.eclipse.jetty.websocket.core.OutgoingEntry$Builder");
+                Class<?> callback = loader.loadClass("org.eclipse.jetty.util.Callback");
+                Class<?> invocationType = loader.loadClass("org.eclipse.jetty.util.thread.Invocable$InvocationType");
+
+                coreSessionOf = lookup.findVirtual(sessionClass, "getCoreSession", MethodType.methodType(coreSession))
+                        .asType(MethodType.methodType(Object.class, Object.class));
+                connection = lookup.findVirtual(coreSessionImpl, "getConnection", MethodType.methodType(connectionClass))
+                        .asType(MethodType.methodType(Object.class, Object.class));
+                newFrame = lookup.findConstructor(frame, MethodType.methodType(void.class, byte.class, ByteBuffer.class))
+                        .asType(MethodType.methodType(Object.class, byte.class, ByteBuffer.class));
+                newEntry = lookup.findConstructor(builder, MethodType.methodType(void.class, frame, callback))
+                        .asType(MethodType.methodType(Object.class, Object.class, Object.class));
+                batch = lookup.findVirtual(builder, "batch", MethodType.methodType(builder, boolean.class))
+                        .asType(MethodType.methodType(Object.class, Object.class, boolean.class));
+                build = lookup.findVirtual(builder, "build", MethodType.methodType(entry))
+                        .asType(MethodType.methodType(Object.class, Object.class));
+                enqueue = lookup.findVirtual(connectionClass, "enqueueFrame", MethodType.methodType(void.class, entry))
+                        .asType(MethodType.methodType(void.class, Object.class, Object.class));
+                sendFrame = lookup.findVirtual(coreSession, "sendFrame",
+                                MethodType.methodType(void.class, frame, callback, boolean.class))
+                        .asType(MethodType.methodType(void.class, Object.class, Object.class, Object.class, boolean.class));
+                flush = lookup.findVirtual(coreSession, "flush", MethodType.methodType(void.class, callback))
+                        .asType(MethodType.methodType(void.class, Object.class, Object.class));
+                callbackFrom = lookup.findStatic(callback, "from",
+                                MethodType.methodType(callback, invocationType, Runnable.class, Consumer.class))
+                        .asType(MethodType.methodType(Object.class, Object.class, Runnable.class, Consumer.class));
+                noop = callback.getField("NOOP").get(null);
+                nonBlocking = invocationType.getField("NON_BLOCKING").get(null);
+                ready = true;
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                LOG.log(Level.INFO, "Jetty's core WebSocket API is not usable here; using the Jakarta API", e);
+            }
+            READY = ready;
+            SESSION_CLASS = sessionClass;
+            CORE_SESSION = coreSessionOf;
+            CONNECTION = connection;
+            NEW_FRAME = newFrame;
+            NEW_ENTRY = newEntry;
+            BATCH = batch;
+            BUILD = build;
+            ENQUEUE = enqueue;
+            SEND_FRAME = sendFrame;
+            FLUSH = flush;
+            CALLBACK = callbackFrom;
+            NOOP = noop;
+            NON_BLOCKING = nonBlocking;
+        }
+    }
+
+    /** The core session behind a Jakarta session for which {@link #available} said yes. */
+    static Object coreSession(Session session) {
+        try {
+            return H.CORE_SESSION.invokeExact((Object) session);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The connection under a core session. */
+    static Object connection(Object core) {
+        try {
+            return H.CONNECTION.invokeExact(core);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -94,38 +169,41 @@ final class JettyCore {
      * A Jetty callback that runs {@code succeeded} or {@code failed}. Non-blocking: Jetty may call
      * it on its selector thread, so both must return quickly.
      */
-    Object callback(Runnable succeeded, Consumer<Throwable> failed) {
+    static Object callback(Runnable succeeded, Consumer<Throwable> failed) {
         try {
-            return callbackFrom.invokeExact(nonBlocking, succeeded, failed);
+            return H.CALLBACK.invokeExact(H.NON_BLOCKING, succeeded, failed);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    /** Queues a whole text frame in batch mode: Jetty aggregates it until {@link #flush}. */
-    void sendTextBatched(Object core, byte[] utf8) {
+    /** Queues a whole text frame on the connection in batch mode: aggregated until {@link #flush}. */
+    static void sendTextBatched(Object connection, byte[] utf8) {
         try {
-            Object f = newFrame.invokeExact(TEXT, ByteBuffer.wrap(utf8));
-            sendFrame.invokeExact(core, f, noop, true);
+            Object frame = H.NEW_FRAME.invokeExact(TEXT, ByteBuffer.wrap(utf8));
+            Object builder = H.NEW_ENTRY.invokeExact(frame, H.NOOP);
+            Object batched = H.BATCH.invokeExact(builder, true);
+            Object entry = H.BUILD.invokeExact(batched);
+            H.ENQUEUE.invokeExact(connection, entry);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
     /** Writes everything queued; {@code callback} completes when it is on the wire (or failed). */
-    void flush(Object core, Object callback) {
+    static void flush(Object core, Object callback) {
         try {
-            flush.invokeExact(core, callback);
+            H.FLUSH.invokeExact(core, callback);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
     /** Sends a ping without waiting for it (Jetty puts control frames ahead of queued data). */
-    void ping(Object core) {
+    static void ping(Object core) {
         try {
-            Object f = newFrame.invokeExact(PING, ByteBuffer.allocate(0));
-            sendFrame.invokeExact(core, f, noop, false);
+            Object f = H.NEW_FRAME.invokeExact(PING, ByteBuffer.allocate(0));
+            H.SEND_FRAME.invokeExact(core, f, H.NOOP, false);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -32,9 +32,9 @@ final class SessionTransport implements Transport {
 
     private final Session session;
     private final Executor control;
-    /** Jetty's core API and session, or null for the portable path. */
-    private final JettyCore jetty;
+    /** Jetty's core session and connection ({@link JettyCore}), or null for the portable path. */
     private final Object core;
+    private final Object connection;
     private Object flushed;
     /** The pending batch's completion (one write at a time, see {@link Transport}). */
     private volatile Consumer<Throwable> done;
@@ -42,20 +42,22 @@ final class SessionTransport implements Transport {
     SessionTransport(Session session, Executor control) {
         this.session = session;
         this.control = control;
-        JettyCore j = JettyCore.of(session).orElse(null);
         Object c = null;
-        if (j != null) {
+        Object conn = null;
+        if (JettyCore.available(session)) {
             try {
-                c = j.coreSession(session);
+                c = JettyCore.coreSession(session);
+                conn = JettyCore.connection(c);
             } catch (RuntimeException e) {
                 LOG.log(Level.FINE, "Jetty core session unavailable; using the Jakarta API", e);
-                j = null;
+                c = null;
+                conn = null;
             }
         }
-        this.jetty = j;
-        this.core = c;
+        this.core = conn == null ? null : c;
+        this.connection = conn;
         if (SAID.compareAndSet(false, true)) {
-            LOG.info(j != null
+            LOG.info(connection != null
                     ? "WebSocket writes: Jetty core API (a client's queued frames go out batched, one flush per batch)"
                     : "WebSocket writes: Jakarta API (one async send per frame) on " + session.getClass().getName());
         }
@@ -63,19 +65,19 @@ final class SessionTransport implements Transport {
 
     @Override
     public void write(List<Frame> frames, Consumer<Throwable> done) {
-        if (jetty == null) {
+        if (connection == null) {
             new BatchWrite(frames, done).next();
             return;
         }
         this.done = done;
         try {
             for (Frame f : frames) {
-                jetty.sendTextBatched(core, f.utf8());
+                JettyCore.sendTextBatched(connection, f.utf8());
             }
             if (flushed == null) {
-                flushed = jetty.callback(this::flushSucceeded, this::flushFailed);
+                flushed = JettyCore.callback(this::flushSucceeded, this::flushFailed);
             }
-            jetty.flush(core, flushed);
+            JettyCore.flush(core, flushed);
         } catch (RuntimeException e) {
             flushFailed(e);
         }
@@ -124,9 +126,9 @@ final class SessionTransport implements Transport {
 
     @Override
     public void ping() {
-        if (jetty != null) {
+        if (core != null) {
             try {
-                jetty.ping(core);
+                JettyCore.ping(core);
             } catch (RuntimeException e) {
                 LOG.log(Level.FINE, "ping failed", e);
             }

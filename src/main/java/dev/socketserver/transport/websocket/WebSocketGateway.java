@@ -66,6 +66,8 @@ public final class WebSocketGateway implements AutoCloseable {
         timer.shutdownNow();
         control.shutdown();
         try {
+            // Tomcat reports threads still alive right after undeploy as leaks.
+            timer.awaitTermination(2, TimeUnit.SECONDS);
             if (!control.awaitTermination(config.shutdownTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
                 control.shutdownNow();
             }
