@@ -1,10 +1,12 @@
 package dev.socketserver.transport.websocket;
 
+import dev.socketserver.message.Frame;
 import jakarta.websocket.Session;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -71,6 +73,11 @@ final class JettyCore {
         static final MethodHandle SEND_FRAME;     // (Object core, Object frame, Object callback, boolean) void
         static final MethodHandle FLUSH;          // (Object core, Object callback) void
         static final MethodHandle CALLBACK;       // (Object invocationType, Runnable, Consumer) Object
+        /** The connection's frame flusher, where queuing and processing are separate calls; null if not reachable. */
+        static final MethodHandle FLUSHER;        // (Object connection) Object
+        static final MethodHandle FLUSHER_ENQUEUE; // (Object flusher, Object entry) boolean
+        static final MethodHandle ITERATE;        // (Object flusher) void
+        static final Object FLUSH_FRAME;
         static final Object NOOP;
         static final Object NON_BLOCKING;
 
@@ -89,6 +96,10 @@ final class JettyCore {
             MethodHandle callbackFrom = null;
             Object noop = null;
             Object nonBlocking = null;
+            MethodHandle flusher = null;
+            MethodHandle flusherEnqueue = null;
+            MethodHandle iterate = null;
+            Object flushFrame = null;
             try {
                 ClassLoader loader = jettyLoader;
                 MethodHandles.Lookup lookup = MethodHandles.publicLookup();
@@ -127,6 +138,26 @@ final class JettyCore {
                 noop = callback.getField("NOOP").get(null);
                 nonBlocking = invocationType.getField("NON_BLOCKING").get(null);
                 ready = true;
+                try {
+                    // Optional: queue a whole batch, then process it once (Jetty's enqueueFrame
+                    // runs the flusher after every frame). Not public API, so only if it is there.
+                    Class<?> frameFlusher = loader.loadClass("org.eclipse.jetty.websocket.core.internal.FrameFlusher");
+                    java.lang.reflect.Field f = connectionClass.getDeclaredField("flusher");
+                    f.setAccessible(true);
+                    MethodHandle get = MethodHandles.lookup().unreflectGetter(f)
+                            .asType(MethodType.methodType(Object.class, Object.class));
+                    MethodHandle enq = lookup.findVirtual(frameFlusher, "enqueue", MethodType.methodType(boolean.class, entry))
+                            .asType(MethodType.methodType(boolean.class, Object.class, Object.class));
+                    MethodHandle it = lookup.findVirtual(frameFlusher, "iterate", MethodType.methodType(void.class))
+                            .asType(MethodType.methodType(void.class, Object.class));
+                    flushFrame = frameFlusher.getField("FLUSH_FRAME").get(null);
+                    flusher = get;
+                    flusherEnqueue = enq;
+                    iterate = it;
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    LOG.log(Level.FINE, "Jetty's frame flusher is not reachable; frames are processed one at a time", e);
+                    flushFrame = null;
+                }
             } catch (ReflectiveOperationException | RuntimeException e) {
                 LOG.log(Level.INFO, "Jetty's core WebSocket API is not usable here; using the Jakarta API", e);
             }
@@ -142,6 +173,10 @@ final class JettyCore {
             SEND_FRAME = sendFrame;
             FLUSH = flush;
             CALLBACK = callbackFrom;
+            FLUSHER = flushFrame == null ? null : flusher;
+            FLUSHER_ENQUEUE = flushFrame == null ? null : flusherEnqueue;
+            ITERATE = flushFrame == null ? null : iterate;
+            FLUSH_FRAME = flushFrame;
             NOOP = noop;
             NON_BLOCKING = nonBlocking;
         }
@@ -172,6 +207,47 @@ final class JettyCore {
     static Object callback(Runnable succeeded, Consumer<Throwable> failed) {
         try {
             return H.CALLBACK.invokeExact(H.NON_BLOCKING, succeeded, failed);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * The connection's frame flusher, where a whole batch can be queued and then processed once,
+     * or {@code null} when this Jetty does not let us reach it.
+     */
+    static Object flusher(Object connection) {
+        if (H.FLUSHER == null) {
+            return null;
+        }
+        try {
+            return H.FLUSHER.invokeExact(connection);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    /**
+     * Queues text frames and a flush on the frame flusher, then processes them in one pass: the
+     * frames are aggregated into one buffer and written together; {@code callback} completes
+     * when they are on the wire (or failed).
+     */
+    static void writeBatch(Object flusher, List<Frame> frames, Object callback) {
+        try {
+            for (Frame f : frames) {
+                Object frame = H.NEW_FRAME.invokeExact(TEXT, ByteBuffer.wrap(f.utf8()));
+                Object builder = H.NEW_ENTRY.invokeExact(frame, H.NOOP);
+                Object batched = H.BATCH.invokeExact(builder, true);
+                Object entry = H.BUILD.invokeExact(batched);
+                if (!(boolean) H.FLUSHER_ENQUEUE.invokeExact(flusher, entry)) {
+                    break; // closed: the flush below fails and reports it
+                }
+            }
+            Object flushEntry = H.BUILD.invokeExact(H.NEW_ENTRY.invokeExact(H.FLUSH_FRAME, callback));
+            boolean queued = (boolean) H.FLUSHER_ENQUEUE.invokeExact(flusher, flushEntry);
+            if (queued) {
+                H.ITERATE.invokeExact(flusher);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }

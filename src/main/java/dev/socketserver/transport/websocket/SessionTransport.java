@@ -35,6 +35,8 @@ final class SessionTransport implements Transport {
     /** Jetty's core session and connection ({@link JettyCore}), or null for the portable path. */
     private final Object core;
     private final Object connection;
+    /** The connection's frame flusher, when reachable: a batch is then queued and processed in one pass. */
+    private final Object flusher;
     private Object flushed;
     /** The pending batch's completion (one write at a time, see {@link Transport}). */
     private volatile Consumer<Throwable> done;
@@ -56,9 +58,11 @@ final class SessionTransport implements Transport {
         }
         this.core = conn == null ? null : c;
         this.connection = conn;
+        this.flusher = conn == null ? null : JettyCore.flusher(conn);
         if (SAID.compareAndSet(false, true)) {
             LOG.info(connection != null
-                    ? "WebSocket writes: Jetty core API (a client's queued frames go out batched, one flush per batch)"
+                    ? "WebSocket writes: Jetty core API (a client's queued frames go out batched, one flush per batch"
+                            + (flusher != null ? ")" : "; frames processed one at a time)")
                     : "WebSocket writes: Jakarta API (one async send per frame) on " + session.getClass().getName());
         }
     }
@@ -71,11 +75,15 @@ final class SessionTransport implements Transport {
         }
         this.done = done;
         try {
-            for (Frame f : frames) {
-                JettyCore.sendTextBatched(connection, f.utf8());
-            }
             if (flushed == null) {
                 flushed = JettyCore.callback(this::flushSucceeded, this::flushFailed);
+            }
+            if (flusher != null) {
+                JettyCore.writeBatch(flusher, frames, flushed);
+                return;
+            }
+            for (Frame f : frames) {
+                JettyCore.sendTextBatched(connection, f.utf8());
             }
             JettyCore.flush(core, flushed);
         } catch (RuntimeException e) {
