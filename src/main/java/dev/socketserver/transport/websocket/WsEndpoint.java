@@ -198,6 +198,10 @@ public final class WsEndpoint extends Endpoint {
         } else {
             expiresAtMillis = exp.toEpochMilli();
             gateway.trackExpiry(this);
+            Client c = client;
+            if (c != null && c.isClosed()) {
+                gateway.untrackExpiry(this); // closed meanwhile: onClose may have run before the add
+            }
         }
     }
 
