@@ -6,11 +6,13 @@ import dev.socketserver.error.ServerException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.websocket.Endpoint;
 import jakarta.websocket.Extension;
+import jakarta.websocket.HandshakeResponse;
+import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerContainer;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import dev.socketserver.message.StreamPosition;
 import dev.socketserver.message.Target;
@@ -25,16 +27,77 @@ import java.util.logging.Logger;
  * before the upgrade (400 not a WebSocket request, 403 origin not allowed, 401 no or bad token,
  * 503 draining or over a connection limit). Only then is the request upgraded, to an endpoint
  * that already knows its user.
+ *
+ * <p>One {@link ServerEndpointConfig} and one {@link ServerEndpointConfig.Configurator} serve
+ * every connection. What the checks found ({@link Admitted}) reaches the endpoint through the
+ * connection's own user properties: both containers call {@code modifyHandshake} with the
+ * per-connection config on the thread that calls {@code upgradeHttpToWebSocket}, before it
+ * returns ({@link #PENDING} carries it there), and pass that config to {@code onOpen}. (Tomcat
+ * creates the endpoint instance later, on another thread, so the instance itself cannot be
+ * handed over.) A config and configurator per connection cost ~220 bytes per connection for as
+ * long as it was open, and each new configurator looked up the container's default
+ * configurator with a {@code ServiceLoader} scan of the webapp's jars: handshakes queued on a
+ * jar lock (Jetty handshakes per second nearly doubled without it).
  */
 final class UpgradeServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(UpgradeServlet.class.getName());
     private static final long LOG_EVERY_NANOS = 60_000_000_000L;
 
+    /** User property under which {@link Admitted} reaches {@link WsEndpoint#onOpen}. */
+    static final String ADMITTED = Admitted.class.getName();
+    /** What the upgrade running on this thread admitted; see the class comment. */
+    private static final ThreadLocal<Admitted> PENDING = new ThreadLocal<>();
+
+    /**
+     * A connection the checks let in.
+     *
+     * @param recover broadcast and/or private stream positions to recover from (handshake parameters)
+     */
+    record Admitted(Principal principal, Map<Target, StreamPosition> recover) {
+    }
+
     private final transient WebSocketGateway gateway;
+    private final transient ServerEndpointConfig endpointConfig;
     private final AtomicLong lastAuthWarning = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
 
     UpgradeServlet(WebSocketGateway gateway) {
         this.gateway = gateway;
+        this.endpointConfig = ServerEndpointConfig.Builder.create(WsEndpoint.class, "/ws")
+                .configurator(new HandOver(gateway)).build();
+    }
+
+    /** Hands {@link #PENDING} over to the connection's config; makes the endpoints. */
+    private static final class HandOver extends ServerEndpointConfig.Configurator {
+        private final WebSocketGateway gateway;
+
+        HandOver(WebSocketGateway gateway) {
+            this.gateway = gateway;
+        }
+
+        @Override
+        public void modifyHandshake(ServerEndpointConfig sec, HandshakeRequest request, HandshakeResponse response) {
+            super.modifyHandshake(sec, request, response);
+            Admitted admitted = PENDING.get();
+            if (admitted != null) {
+                PENDING.remove();
+                sec.getUserProperties().put(ADMITTED, admitted);
+            }
+        }
+
+        @Override
+        public <T> T getEndpointInstance(Class<T> type) {
+            return type.cast(new WsEndpoint(gateway));
+        }
+
+        /**
+         * No extensions, so no permessage-deflate: compression keeps a context per connection
+         * (about 100 KB of native memory each, measured) and would compress every notification
+         * once per recipient, where now all recipients share one encoded frame.
+         */
+        @Override
+        public List<Extension> getNegotiatedExtensions(List<Extension> installed, List<Extension> requested) {
+            return List.of();
+        }
     }
 
     @Override
@@ -70,14 +133,17 @@ final class UpgradeServlet extends HttpServlet {
             refuse(resp, 503, e.code(), e.getMessage());
             return;
         }
-        Map<Target, StreamPosition> recover = new LinkedHashMap<>();
+        Map<Target, StreamPosition> recover = Map.of();
         for (String[] param : new String[][] {{"all_since", "all"}, {"private_since", "private"}}) {
-            String raw = req.getParameter(param[0]);
+            String raw = queryParameter(req, param[0]);
             if (raw != null) {
                 StreamPosition p = CommandCodec.position(raw);
                 if (p == null) {
                     refuse(resp, 400, ErrorCode.BAD_REQUEST, param[0] + " must be <offset>:<epoch>");
                     return;
+                }
+                if (recover.isEmpty()) {
+                    recover = new LinkedHashMap<>();
                 }
                 recover.put(param[1].equals("all") ? Target.all() : Target.user(principal.userId()), p);
             }
@@ -87,28 +153,13 @@ final class UpgradeServlet extends HttpServlet {
             refuse(resp, 503, ErrorCode.UNAVAILABLE, "the container has no WebSocket support enabled");
             return;
         }
-        ServerEndpointConfig sec = ServerEndpointConfig.Builder.create(WsEndpoint.class, "/ws")
-                .configurator(new ServerEndpointConfig.Configurator() {
-                    @Override
-                    public <T> T getEndpointInstance(Class<T> type) {
-                        Endpoint e = new WsEndpoint(gateway, principal, recover);
-                        return type.cast(e);
-                    }
-
-                    /**
-                     * No extensions, so no permessage-deflate: compression keeps a context per
-                     * connection and would compress every notification once per recipient,
-                     * where now all recipients share one encoded frame.
-                     */
-                    @Override
-                    public List<Extension> getNegotiatedExtensions(List<Extension> installed, List<Extension> requested) {
-                        return List.of();
-                    }
-                }).build();
+        PENDING.set(new Admitted(principal, recover));
         try {
-            container.upgradeHttpToWebSocket(req, resp, sec, Map.of());
+            container.upgradeHttpToWebSocket(req, resp, endpointConfig, Map.of());
         } catch (jakarta.websocket.DeploymentException e) {
             throw new IOException("WebSocket upgrade failed: " + e.getMessage(), e);
+        } finally {
+            PENDING.remove();
         }
     }
 
@@ -134,7 +185,7 @@ final class UpgradeServlet extends HttpServlet {
     }
 
     private String token(HttpServletRequest req) {
-        String t = req.getParameter(gateway.config.tokenKey());
+        String t = queryParameter(req, gateway.config.tokenKey());
         if (t == null) {
             String auth = req.getHeader("Authorization");
             if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -142,6 +193,40 @@ final class UpgradeServlet extends HttpServlet {
             }
         }
         return t;
+    }
+
+    /**
+     * The first value of a query parameter, as {@code getParameter} gives it, read from the raw
+     * query string. {@code getParameter} makes the container parse every parameter into a map
+     * that it keeps on the request, and Jetty keeps the upgrade request for as long as the
+     * WebSocket is open: ~0.4 KB per connection (a decoded copy of the token among it).
+     */
+    static String queryParameter(HttpServletRequest req, String name) {
+        String query = req.getQueryString();
+        if (query == null) {
+            return null;
+        }
+        try {
+            for (int i = 0; i <= query.length(); ) {
+                int end = query.indexOf('&', i);
+                if (end < 0) {
+                    end = query.length();
+                }
+                int eq = query.indexOf('=', i);
+                boolean hasValue = eq >= 0 && eq < end;
+                if (decode(query.substring(i, hasValue ? eq : end)).equals(name)) {
+                    return hasValue ? decode(query.substring(eq + 1, end)) : "";
+                }
+                i = end + 1;
+            }
+            return null;
+        } catch (IllegalArgumentException malformed) {
+            return req.getParameter(name); // a bad %-escape: whatever the container makes of it
+        }
+    }
+
+    private static String decode(String s) {
+        return s.indexOf('%') < 0 && s.indexOf('+') < 0 ? s : URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
     private void warnNoAuth() {

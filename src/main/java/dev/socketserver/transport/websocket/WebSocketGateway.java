@@ -5,6 +5,8 @@ import dev.socketserver.config.Config;
 import dev.socketserver.node.Node;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,15 +18,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Everything the WebSocket edge shares across connections: the node, the verifier, the
  * command codec and two small pools (one for pings and closes, which may block, one timer
- * for token expiry). Installs the {@code /ws} servlet.
+ * for the token-expiry sweep). Installs the {@code /ws} servlet.
+ *
+ * <p>Token expiry is one periodic sweep over the connections whose token expires
+ * ({@link #EXPIRY_SWEEP_MILLIS}), not a scheduled task per connection: a set entry costs ~40
+ * bytes per connection, a {@code ScheduledFutureTask} with its callable and lambda ~110. A
+ * connection is closed with 4001 at most one sweep period after its token's {@code exp}.
  */
 public final class WebSocketGateway implements AutoCloseable {
+    /** Period of the token-expiry sweep. */
+    static final long EXPIRY_SWEEP_MILLIS = 250;
+
     final Node node;
     final TokenVerifier verifier;
     final Config config;
     final CommandCodec codec = new CommandCodec();
     final ExecutorService control;
     final ScheduledExecutorService timer;
+    /** Open connections whose token expires. */
+    private final Set<WsEndpoint> expiring = ConcurrentHashMap.newKeySet();
 
     public WebSocketGateway(Node node, TokenVerifier verifier, Config config) {
         this.node = node;
@@ -37,6 +49,31 @@ public final class WebSocketGateway implements AutoCloseable {
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("socket-server-ws-timer"));
         t.setRemoveOnCancelPolicy(true);
         this.timer = t;
+        t.scheduleWithFixedDelay(this::sweepExpired, EXPIRY_SWEEP_MILLIS, EXPIRY_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    void trackExpiry(WsEndpoint endpoint) {
+        expiring.add(endpoint);
+    }
+
+    void untrackExpiry(WsEndpoint endpoint) {
+        expiring.remove(endpoint);
+    }
+
+    /** Closes (4001) every connection whose token has expired. */
+    private void sweepExpired() {
+        try {
+            long now = System.currentTimeMillis();
+            for (WsEndpoint e : expiring) {
+                if (e.expireIfDue(now)) {
+                    expiring.remove(e);
+                }
+            }
+        } catch (RuntimeException e) {
+            // Never let one failure cancel the periodic task.
+            java.util.logging.Logger.getLogger(WebSocketGateway.class.getName())
+                    .log(java.util.logging.Level.WARNING, "token expiry sweep failed", e);
+        }
     }
 
     private static java.util.concurrent.ThreadFactory threads(String prefix) {

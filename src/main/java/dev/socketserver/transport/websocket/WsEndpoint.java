@@ -19,37 +19,38 @@ import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * One WebSocket connection: reads commands, answers on the client's own outbound queue (so
  * replies and notifications keep their order), and closes the connection when its token
- * expires unless a refresh arrived. Public only because containers require it of endpoint classes.
+ * expires unless a refresh arrived (checked by {@link WebSocketGateway}'s expiry sweep). Public only
+ * because containers require it of endpoint classes.
+ *
+ * <p>Every field here lives as long as the connection, so an idle connection keeps only what it
+ * needs: the rate limiter is made on the first inbound frame, the handshake's findings
+ * ({@link UpgradeServlet.Admitted}) are dropped once used, and token expiry is a timestamp
+ * instead of a scheduled task.
  */
 public final class WsEndpoint extends Endpoint {
     private static final Logger LOG = Logger.getLogger(WsEndpoint.class.getName());
     private static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
+    private static final Long BLOCKING_SEND_TIMEOUT_MS = 2000L;
 
     private final WebSocketGateway gateway;
     private volatile Principal principal;
     private volatile Client client;
-    private volatile ScheduledFuture<?> expiry;
+    /** The token's expiry in epoch milliseconds; {@code Long.MAX_VALUE} if it never expires. */
+    private volatile long expiresAtMillis = Long.MAX_VALUE;
+    /** Made on the first inbound frame: most connections of a notification server never send one. */
     private CommandRateLimiter limiter;
 
-    private final Map<Target, StreamPosition> recoverOnOpen;
-
-    /** @param recoverOnOpen broadcast and/or private stream positions to recover from (handshake parameters) */
-    WsEndpoint(WebSocketGateway gateway, Principal principal, Map<Target, StreamPosition> recoverOnOpen) {
+    WsEndpoint(WebSocketGateway gateway) {
         this.gateway = gateway;
-        this.principal = principal;
-        this.recoverOnOpen = recoverOnOpen;
     }
 
     @Override
@@ -58,16 +59,31 @@ public final class WsEndpoint extends Endpoint {
         session.setMaxTextMessageBufferSize(max);
         session.setMaxBinaryMessageBufferSize(max);
         session.setMaxIdleTimeout(gateway.maxIdleMillis());
-        session.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, 2000L);
+        // The per-connection user properties are ours: they bring what the handshake admitted.
+        // Jetty also fills them with the socket addresses and the request's locales (kept as
+        // long as the connection otherwise); Tomcat reads its blocking-send timeout (used for
+        // pings and closes) from them.
+        Object admitted = config.getUserProperties().remove(UpgradeServlet.ADMITTED);
+        Map<String, Object> props = session.getUserProperties();
+        props.clear();
+        if (session.getClass().getName().startsWith("org.apache.tomcat.")) {
+            props.put(TOMCAT_BLOCKING_SEND_TIMEOUT, BLOCKING_SEND_TIMEOUT_MS);
+        }
+        if (!(admitted instanceof UpgradeServlet.Admitted a)) {
+            LOG.warning("WebSocket opened without a checked handshake; closing it");
+            closeQuietly(session, Disconnect.SERVER_ERROR);
+            return;
+        }
+        principal = a.principal();
+        Map<Target, StreamPosition> recover = a.recover();
         try {
             client = gateway.node.connect(principal.userId(), new SessionTransport(session, gateway.control),
-                    List.copyOf(recoverOnOpen.keySet()));
+                    List.copyOf(recover.keySet()));
         } catch (ServerException e) {
             // Lost a race with another handshake or with shutdown after the servlet's checks.
             closeQuietly(session, e.code() == ErrorCode.LIMIT_EXCEEDED ? Disconnect.CONNECTION_LIMIT : Disconnect.GOING_AWAY);
             return;
         }
-        limiter = new CommandRateLimiter(gateway.config.commandRate(), gateway.config.commandBurst());
         session.addMessageHandler(String.class, this::onText);
         session.addMessageHandler(ByteBuffer.class, b -> {
             if (admit()) {
@@ -75,8 +91,8 @@ public final class WsEndpoint extends Endpoint {
             }
         });
         session.addMessageHandler(PongMessage.class, p -> client.onPong());
-        scheduleExpiry();
-        recoverOnOpen.forEach((target, since) -> {
+        trackExpiry();
+        recover.forEach((target, since) -> {
             String stream = target instanceof Target.User ? "private" : "all";
             gateway.node.recover(client, target, since).whenComplete((r, e) -> reply(e != null
                     ? CommandCodec.error(null, ErrorCode.UNAVAILABLE, "could not recover the " + stream + " stream")
@@ -88,7 +104,12 @@ public final class WsEndpoint extends Endpoint {
     /** Liveness and rate limit for every inbound frame; false if the frame must be dropped. */
     private boolean admit() {
         client.onPong();
-        switch (limiter.onFrame()) {
+        CommandRateLimiter l = limiter;
+        if (l == null) {
+            // A bucket made at open would be full by now too: same limits as one made then.
+            limiter = l = new CommandRateLimiter(gateway.config.commandRate(), gateway.config.commandBurst());
+        }
+        switch (l.onFrame()) {
             case ALLOW -> {
                 return true;
             }
@@ -164,20 +185,36 @@ public final class WsEndpoint extends Endpoint {
             throw new ServerException(ErrorCode.FORBIDDEN, "the new token is for another user");
         }
         principal = next;
-        scheduleExpiry();
+        trackExpiry();
         replyOk(refresh.id(), "");
     }
 
-    private void scheduleExpiry() {
-        ScheduledFuture<?> old = expiry;
-        if (old != null) {
-            old.cancel(false);
-        }
+    /** Registers the current token's expiry with the gateway's sweep (or leaves it, if none). */
+    private void trackExpiry() {
         Instant exp = principal.expiresAt();
-        if (exp != null) {
-            long delay = Math.max(0, Duration.between(Instant.now(), exp).toMillis());
-            expiry = gateway.timer.schedule(() -> client.close(Disconnect.TOKEN_EXPIRED), delay, TimeUnit.MILLISECONDS);
+        if (exp == null) {
+            expiresAtMillis = Long.MAX_VALUE;
+            gateway.untrackExpiry(this);
+        } else {
+            expiresAtMillis = exp.toEpochMilli();
+            gateway.trackExpiry(this);
+            Client c = client;
+            if (c != null && c.isClosed()) {
+                gateway.untrackExpiry(this); // closed meanwhile: onClose may have run before the add
+            }
         }
+    }
+
+    /** Called by the gateway's sweep: closes with 4001 if the token has expired by {@code nowMillis}. */
+    boolean expireIfDue(long nowMillis) {
+        if (nowMillis < expiresAtMillis) {
+            return false;
+        }
+        Client c = client;
+        if (c != null) {
+            c.close(Disconnect.TOKEN_EXPIRED);
+        }
+        return true;
     }
 
     private static String roomField(String room) {
@@ -196,10 +233,7 @@ public final class WsEndpoint extends Endpoint {
 
     @Override
     public void onClose(Session session, CloseReason closeReason) {
-        ScheduledFuture<?> e = expiry;
-        if (e != null) {
-            e.cancel(false);
-        }
+        gateway.untrackExpiry(this);
         Client c = client;
         if (c != null) {
             c.transportClosed();
