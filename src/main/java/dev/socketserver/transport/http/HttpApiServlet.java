@@ -99,6 +99,7 @@ public final class HttpApiServlet extends HttpServlet {
         }
         String problem = keys.check(req.getHeader("Authorization"));
         if (problem != null) {
+            readBody(req); // consumed, so the connection stays usable for the client's next request
             resp.setHeader("WWW-Authenticate", "Bearer");
             error(resp, 401, ErrorCode.UNAUTHORIZED, problem);
             return;
@@ -106,6 +107,7 @@ public final class HttpApiServlet extends HttpServlet {
         String path = req.getPathInfo() == null ? "" : req.getPathInfo().substring(1);
         Method<?> method = methods.get(path.toLowerCase(Locale.ROOT));
         if (method == null) {
+            readBody(req);
             error(resp, 404, ErrorCode.NOT_FOUND, "unknown method '" + path + "'; one of " + methods.keySet());
             return;
         }
