@@ -107,7 +107,9 @@ public final class Bench {
                     log("warm-up: " + stats.warmupReceived() + " of " + expected + " deliveries");
                 }
                 long[] cpu0 = proc != null ? proc.userSystemTicks() : null;
-                long self0 = ProcStats.selfCpuTicks();
+                long[] self0 = ProcStats.selfUserSystemTicks();
+                long reads0 = stats.reads();
+                java.util.Map<String, Long> threads0 = ProcStats.selfTicksByThread();
                 if (proc != null && opts.jfrFile != null) {
                     proc.jfrStart(opts.jfrFile);
                 }
@@ -121,7 +123,9 @@ public final class Bench {
                 awaitDeliveries(stats::received, expected);
                 long t1 = System.nanoTime();
                 long[] cpu1 = proc != null ? proc.userSystemTicks() : null;
-                long self1 = ProcStats.selfCpuTicks();
+                long[] self1 = ProcStats.selfUserSystemTicks();
+                long reads1 = stats.reads();
+                java.util.Map<String, Long> threads1 = ProcStats.selfTicksByThread();
                 if (proc != null && opts.jfrFile != null) {
                     proc.jfrStop();
                 }
@@ -152,14 +156,31 @@ public final class Bench {
                             .put("server_cpu_us_per_delivery", cpuSeconds * 1e6 / Math.max(1, s.received))
                             .put("server_cpu_pct", 100 * cpuSeconds / wall);
                 }
-                double clientCpu = (self1 - self0) / (double) ProcStats.clockTick();
+                double clientCpu = (self1[0] + self1[1] - self0[0] - self0[1]) / (double) ProcStats.clockTick();
+                double clientSys = (self1[1] - self0[1]) / (double) ProcStats.clockTick();
                 out.put("client_cpu_pct", 100 * clientCpu / wall)
-                        .put("client_cpu_us_per_delivery", clientCpu * 1e6 / Math.max(1, s.received));
+                        .put("client_cpu_us_per_delivery", clientCpu * 1e6 / Math.max(1, s.received))
+                        .put("client_cpu_sys_pct_of_cpu", 100 * clientSys / Math.max(clientCpu, 1e-9))
+                        .put("client_deliveries_per_read", s.received / (double) Math.max(1, reads1 - reads0))
+                        .put("client_cpu_s_by_thread", cpuByThread(threads0, threads1));
                 if (opts.stall > 0) {
                     out.put("stalled", opts.stall).put("stalled_received", s.stalledReceived)
                             .put("stalled_closed", Stats.snapshot(stats.stalledCloseCodes));
                 }
             }
+        }
+
+        /** CPU seconds per thread group between two {@link ProcStats#selfTicksByThread()} readings. */
+        private static java.util.Map<String, Double> cpuByThread(java.util.Map<String, Long> before, java.util.Map<String, Long> after) {
+            java.util.Map<String, Double> out = new java.util.TreeMap<>();
+            double tick = ProcStats.clockTick();
+            after.forEach((name, t) -> {
+                long d = t - before.getOrDefault(name, 0L);
+                if (d > 0) {
+                    out.put(name, d / tick);
+                }
+            });
+            return out;
         }
 
         /** Waits until {@code expected} arrived, or nothing arrived for {@code --drain-ms}. */

@@ -16,7 +16,7 @@ final class BenchOptions {
     String tokenKey = "t";
     int connections = 1000;
     int sources = 0; // 0 = automatic
-    int selectors = 1;
+    int clientThreads = 2;
     Mode mode = Mode.ROOM;
     String room = "bench";
     int messages = 10_000;
@@ -46,7 +46,7 @@ final class BenchOptions {
             "  --token-key K          token query parameter (TOKEN_KEY, default t)",
             "  --connections C        WebSocket connections (default 1000)",
             "  --sources N            spread over 127.0.0.1..127.0.0.N as local address (default max(2, ceil(C/20000)))",
-            "  --selectors N          selector threads per source address (default 1)",
+            "  --client-threads N     selector threads of the WebSocket client (default 2)",
             "  --mode M               room | private | broadcast | idle (idle: connect, measure memory, exit)",
             "  --room R               room name (default bench)",
             "  --messages M           messages to publish (default 10000)",
@@ -100,7 +100,7 @@ final class BenchOptions {
                 case "--token-key" -> o.tokenKey = v;
                 case "--connections" -> o.connections = Integer.parseInt(v);
                 case "--sources" -> o.sources = Integer.parseInt(v);
-                case "--selectors" -> o.selectors = Integer.parseInt(v);
+                case "--client-threads" -> o.clientThreads = Integer.parseInt(v);
                 case "--mode" -> o.mode = Mode.valueOf(v.toUpperCase(Locale.ROOT));
                 case "--room" -> o.room = v;
                 case "--messages" -> o.messages = Integer.parseInt(v);
@@ -130,6 +130,9 @@ final class BenchOptions {
     private void validate() {
         if (!host.startsWith("127.") && !host.equals("localhost")) {
             throw new IllegalArgumentException("--host must be a loopback address (127.x or localhost)");
+        }
+        if (clientThreads < 1 || connectConcurrency < 1) {
+            throw new IllegalArgumentException("need --client-threads >= 1, --connect-concurrency >= 1");
         }
         if (connections < 1 || messages < 0 || inflight < 1 || stall < 0 || stall >= Math.max(1, connections)) {
             throw new IllegalArgumentException("need --connections >= 1, --messages >= 0, --inflight >= 1, 0 <= --stall < C");

@@ -2,10 +2,13 @@ package dev.socketserver.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,13 +49,9 @@ final class ProcStats {
         return userSystemTicks(Path.of("/proc/" + pid + "/stat"));
     }
 
-    static long selfCpuTicks() {
-        return cpuTicks(Path.of("/proc/self/stat"));
-    }
-
-    private static long cpuTicks(Path stat) {
-        long[] t = userSystemTicks(stat);
-        return t[0] + t[1];
+    /** This process's {utime, stime} in clock ticks. */
+    static long[] selfUserSystemTicks() {
+        return userSystemTicks(Path.of("/proc/self/stat"));
     }
 
     private static long[] userSystemTicks(Path stat) {
@@ -64,6 +63,32 @@ final class ProcStats {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + stat + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * This process's CPU time (utime + stime, clock ticks) by thread group: the thread name
+     * without a trailing number ({@code bench-ws-0} and {@code bench-ws-1} are {@code bench-ws}).
+     * Threads that ended are missing.
+     */
+    static Map<String, Long> selfTicksByThread() {
+        Map<String, Long> out = new TreeMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path task : tasks) {
+                String s;
+                try {
+                    s = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
+                } catch (IOException e) {
+                    continue; // the thread ended
+                }
+                String name = s.substring(s.indexOf('(') + 1, s.lastIndexOf(')'))
+                        .replaceAll("[-#\\s]*\\d+$", "").replaceAll("\\s+", "-");
+                String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+                out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc/self/task: " + e.getMessage(), e);
+        }
+        return out;
     }
 
     /** VmRSS in KiB. */

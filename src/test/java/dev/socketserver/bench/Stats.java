@@ -62,7 +62,11 @@ final class Stats {
      * Found with byte searches; nothing is decoded or allocated.
      */
     void notification(ByteBuffer b, long nowNanos, boolean stalled) {
-        ThreadStats t = mine.get();
+        notification(mine.get(), b, nowNanos, stalled);
+    }
+
+    /** {@link #notification(ByteBuffer, long, boolean)} into the calling thread's own {@link #threadStats()}. */
+    void notification(ThreadStats t, ByteBuffer b, long nowNanos, boolean stalled) {
         if (stalled) {
             t.stalledReceived++;
             return;
@@ -128,6 +132,11 @@ final class Stats {
         return -1;
     }
 
+    /** The calling thread's counters and histogram (a receiving thread looks it up once). */
+    ThreadStats threadStats() {
+        return mine.get();
+    }
+
     void closed(int code, boolean stalled) {
         if (!closing || stalled) {
             (stalled ? stalledCloseCodes : closeCodes).computeIfAbsent(code, k -> new LongAdder()).increment();
@@ -151,10 +160,24 @@ final class Stats {
         handshakeErrors.computeIfAbsent(key, k -> new LongAdder()).increment();
     }
 
+    /** A refused handshake, by what went wrong ({@code "HTTP 401"}, ...). */
+    void handshakeFailed(String reason) {
+        handshakeFailed.increment();
+        handshakeErrors.computeIfAbsent(reason, k -> new LongAdder()).increment();
+    }
+
     long received() {
         long n = 0;
         for (ThreadStats t : all) {
             n += t.received.get();
+        }
+        return n;
+    }
+
+    long reads() {
+        long n = 0;
+        for (ThreadStats t : all) {
+            n += t.reads.get();
         }
         return n;
     }

@@ -12,6 +12,8 @@ final class ThreadStats {
     /** Measured notifications on live (non-stalled) connections. */
     final AtomicLong received = new AtomicLong();
     final AtomicLong warmupReceived = new AtomicLong();
+    /** Socket reads that returned data (frames arrive one or many to a read). */
+    final AtomicLong reads = new AtomicLong();
     long stalledReceived;
     long unparsed;
     long firstNanos = Long.MAX_VALUE;

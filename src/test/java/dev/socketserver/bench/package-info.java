@@ -1,8 +1,8 @@
 /**
  * The project's benchmark tool: a load generator for a running socket-server.
  *
- * <p>It opens many WebSocket connections (Jetty 12's client, one {@code WebSocketClient} per
- * 127.0.0.x source address, no thread per connection), subscribes them to a room (or uses
+ * <p>It opens many WebSocket connections (its own raw NIO client: a few selector threads, no
+ * thread per connection, spread over 127.0.0.x source addresses), subscribes them to a room (or uses
  * private or broadcast delivery), publishes messages over gRPC at a fixed rate or with K calls
  * in flight, and prints ONE JSON line: deliveries/s, publish-to-receive latency percentiles,
  * loss, close codes, and (given the server's PID) server CPU per delivery and RSS per
