@@ -59,6 +59,9 @@ final class SessionTransport implements Transport {
         this.core = conn == null ? null : c;
         this.connection = conn;
         this.flusher = conn == null ? null : JettyCore.flusher(conn);
+        if (conn != null) {
+            JettyCore.releaseUpgradeRequest(session);
+        }
         if (SAID.compareAndSet(false, true)) {
             LOG.info(connection != null
                     ? "WebSocket writes: Jetty core API (a client's queued frames go out batched, one flush per batch"
