@@ -79,17 +79,30 @@ class FlowControlTest {
         return node.publish(Target.room(room), new Notification("info", "e" + i, BODY)).toCompletableFuture();
     }
 
+    /** The reader, the publications made, and the last one: the first whose reply was held back (or the 1000th). */
+    private record Held(Client reader, int published, CompletableFuture<?> last) {
+    }
+
+    /** A reader in {@code room} that never completes a write on its own, and a publisher that goes until it is held. */
+    private Held publishUntilHeld(Node n, String user, String room, HeldTransport t) {
+        Client reader = n.connect(user, t);
+        n.enter(reader, room, null);
+        int i = 0;
+        CompletableFuture<?> last;
+        do {
+            last = publish(room, i++);
+        } while (last.isDone() && i < 1000);
+        return new Held(reader, i, last);
+    }
+
     @Test
     void aPublisherFasterThanTheReadersWaitsForThemInsteadOfOverflowingTheirQueues() {
         Node n = node(8L << 20);
         HeldTransport t = new HeldTransport();
-        Client c = n.connect("reader", t);
-        n.enter(c, "r", null);
-        int i = 0;
-        CompletableFuture<?> last;
-        do {
-            last = publish("r", i++);
-        } while (last.isDone() && i < 1000);
+        Held h = publishUntilHeld(n, "reader", "r", t);
+        Client c = h.reader();
+        int i = h.published();
+        CompletableFuture<?> last = h.last();
         assertFalse(last.isDone(), "the publisher is held back once the reader is 16 KiB behind");
         assertTrue(i < 40, "held back after " + i + " publications, well before the 64 KiB bound");
         assertFalse(c.isClosed());
@@ -111,13 +124,10 @@ class FlowControlTest {
     void aReaderThatStopsIsLeftOutAfterItsWritesStallSoPublishersGoOn() {
         Node n = node(8L << 20);
         HeldTransport stalled = new HeldTransport();
-        Client c = n.connect("stalled", stalled);
-        n.enter(c, "s", null);
-        int i = 0;
-        CompletableFuture<?> last;
-        do {
-            last = publish("s", i++);
-        } while (last.isDone() && i < 1000);
+        Held h = publishUntilHeld(n, "stalled", "s", stalled);
+        Client c = h.reader();
+        int i = h.published();
+        CompletableFuture<?> last = h.last();
         assertFalse(last.isDone());
         // Nothing completes, yet within a stall period the publisher is released ...
         await().atMost(Duration.ofSeconds(5)).until(last::isDone);
