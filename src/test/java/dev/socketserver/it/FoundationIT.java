@@ -67,7 +67,7 @@ class FoundationIT {
 
     @Test
     void broadcastReachesEveryConnection() {
-        try (WsClient a = connect(user()); WsClient b = connect(user())) {
+        try (WsClient a = connect(user()).ready(); WsClient b = connect(user()).ready()) {
             grpc.stub().broadcast(GrpcClient.info("order-1", "hello all"));
             for (WsClient c : List.of(a, b)) {
                 JsonObject n = c.nextJson(o -> "order-1".equals(o.getString("entityId", null)));
@@ -97,7 +97,7 @@ class FoundationIT {
 
     @Test
     void notifyRoomWithoutRoomReachesEveryone() {
-        try (WsClient a = connect(user())) {
+        try (WsClient a = connect(user()).ready()) {
             grpc.stub().notifyRoom(MessageWithRoom.newBuilder().setBase(GrpcClient.info("e-everyone", "x")).build());
             JsonObject n = a.nextJson(o -> "e-everyone".equals(o.getString("entityId", null)));
             assertFalse(n.containsKey("room"));
@@ -107,7 +107,8 @@ class FoundationIT {
     @Test
     void privateNotificationReachesEveryConnectionOfTheUser() {
         String alice = user();
-        try (WsClient tab1 = connect(alice); WsClient tab2 = connect(alice); WsClient bob = connect(user())) {
+        try (WsClient tab1 = connect(alice).ready(); WsClient tab2 = connect(alice).ready();
+             WsClient bob = connect(user()).ready()) {
             grpc.stub().privateNotify(MessageWithUser.newBuilder()
                     .setBase(GrpcClient.info("p-1", "for alice")).setUserId(alice).build());
             assertEquals("for alice", tab1.nextJson().getString("message"));

@@ -139,6 +139,16 @@ public final class WsClient implements AutoCloseable {
         return nextJson(o -> o.containsKey("id") && o.get("id").toString().equals(raw));
     }
 
+    /**
+     * Returns once the server has registered this connection (a ping's reply proves its endpoint
+     * is open), so that a notification published next cannot race the registration: live
+     * delivery is at-most-once, and a connection that is not registered yet misses it by design.
+     */
+    public WsClient ready() {
+        request("{\"action\":\"ping\",\"id\":\"ready\"}", "ready");
+        return this;
+    }
+
     /** Enters a room and waits for the acknowledgement. */
     public JsonObject enter(String room) {
         int id = (int) (Math.random() * 1_000_000);

@@ -73,7 +73,7 @@ abstract class DistributionSmokeTest {
     }
 
     WsClient connect(String user) {
-        return WsClient.connect(server.wsUrl(Tokens.forUser(user)));
+        return WsClient.connect(server.wsUrl(Tokens.forUser(user))).ready();
     }
 
     @Test
