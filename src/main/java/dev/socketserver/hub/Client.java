@@ -68,6 +68,8 @@ public final class Client {
     private final Map<String, Recovery> recovering = new ConcurrentHashMap<>();
     private final AtomicInteger recoveringCount = new AtomicInteger();
     private volatile long lastSeenNanos = System.nanoTime();
+    /** When the oldest ping not yet answered by any sign of life was due; 0 before the first. */
+    private volatile long pingedNanos;
 
     /**
      * @param writers continues writes that complete asynchronously, and batches after a few
@@ -444,6 +446,18 @@ public final class Client {
      * completing prove it alive, and if they stop completing it is silent and closed as no-pong.
      */
     void ping() {
+        ping(System.nanoTime());
+    }
+
+    /**
+     * A ping is due at {@code now}: it is sent if the connection is idle, and either way the
+     * connection must show a sign of life from now on (see {@link #pongOverdue}).
+     */
+    void ping(long now) {
+        long p = pingedNanos;
+        if (p == 0 || lastSeenNanos - p >= 0) {
+            pingedNanos = now; // the previous ping was answered: this one starts the clock
+        }
         boolean idle;
         synchronized (queue) {
             idle = !writing;
@@ -451,6 +465,12 @@ public final class Client {
         if (idle && !closed.get()) {
             transport.ping();
         }
+    }
+
+    /** Whether a ping due {@code timeoutNanos} or more ago has had no sign of life since. */
+    boolean pongOverdue(long now, long timeoutNanos) {
+        long p = pingedNanos;
+        return p != 0 && lastSeenNanos - p < 0 && now - p >= timeoutNanos;
     }
 
     @Override

@@ -6,11 +6,15 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Server pings. Every {@code pingInterval} all idle clients are pinged at once; a client that
- * has shown no sign of life (a pong, any inbound frame, a completed write) within
- * {@code pongTimeout} of the last ping is closed with {@link Disconnect#NO_PONG}. The same tick
- * marks clients whose write has been pending for {@link #STALL} as stalled, so they stop
- * counting in the node's {@link Backlog}. One periodic task per node, not one per connection.
+ * Server pings. Every client is pinged once per {@code pingInterval}, the clients spread evenly
+ * over the interval (by a hash of their id), so that 10,000 connections do not all answer in the
+ * same millisecond (a burst of pongs made Jetty grow its thread pool to its maximum and keep
+ * it). A client with a write in flight is not sent a ping (its completing writes prove it alive)
+ * but its clock runs all the same. A client that has shown no sign of life (a pong, any inbound
+ * frame, a completed write) within {@code pongTimeout} of a ping is closed with
+ * {@link Disconnect#NO_PONG}. A second task marks clients whose write has been pending for
+ * {@link #STALL} as stalled, so they stop counting in the node's {@link Backlog}. Two periodic
+ * tasks per node, none per connection.
  */
 public final class Heartbeat implements AutoCloseable {
     /** A write pending this long means the peer has stopped reading, for the backlog's purposes. */
@@ -18,37 +22,32 @@ public final class Heartbeat implements AutoCloseable {
     private static final long STALL_CHECK_MILLIS = 250;
 
     private final Hub hub;
-    private final long pingIntervalNanos;
     private final long pongTimeoutNanos;
     private final ScheduledFuture<?> task;
     private final ScheduledFuture<?> stallTask;
-    private volatile long lastPingNanos;
+    private final int slots;
+    private long ticks;
 
     public Heartbeat(Hub hub, Duration pingInterval, Duration pongTimeout,
                      ScheduledExecutorService scheduler) {
         this.hub = hub;
-        this.pingIntervalNanos = pingInterval.toNanos();
         this.pongTimeoutNanos = pongTimeout.toNanos();
-        this.lastPingNanos = System.nanoTime();
         long tick = Math.max(50, Math.min(1000, Math.min(pingInterval.toMillis(), pongTimeout.toMillis()) / 4));
+        this.slots = (int) Math.max(1, Math.min(100_000, pingInterval.toMillis() / tick));
         this.task = scheduler.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
         this.stallTask = scheduler.scheduleWithFixedDelay(this::checkStalls, STALL_CHECK_MILLIS,
                 STALL_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
+    /** Runs on the scheduler thread only. */
     private void tick() {
         long now = System.nanoTime();
-        long pingedAt = lastPingNanos;
-        boolean pingDue = now - pingedAt >= pingIntervalNanos;
-        boolean pongDue = now - pingedAt >= pongTimeoutNanos;
-        if (pingDue) {
-            lastPingNanos = now;
-        }
+        int slot = (int) (ticks++ % slots);
         for (Client c : hub.clients()) {
-            if (pongDue && c.lastSeenNanos() - pingedAt < 0) {
+            if (c.pongOverdue(now, pongTimeoutNanos)) {
                 c.close(Disconnect.NO_PONG);
-            } else if (pingDue) {
-                c.ping();
+            } else if (Math.floorMod(c.id().hashCode(), slots) == slot) {
+                c.ping(now);
             }
         }
     }

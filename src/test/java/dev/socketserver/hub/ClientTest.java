@@ -200,4 +200,38 @@ class ClientTest {
         assertEquals(1, closes.size(), "onClose runs once, with no server reason");
         assertNull(closes.get(0));
     }
+
+    @Test
+    void aPingUnansweredForTheTimeoutIsOverdueAndAnyLifeAnswersIt() {
+        ControlledTransport t = new ControlledTransport();
+        Client c = client(t, 10_000, new ArrayList<>());
+        long second = 1_000_000_000L;
+        assertTrue(!c.pongOverdue(System.nanoTime() + 100 * second, second), "never pinged: never overdue");
+        long now = System.nanoTime() + second;
+        c.ping(now);
+        assertEquals(List.of("<ping>"), t.written);
+        assertTrue(!c.pongOverdue(now + second / 2, second));
+        assertTrue(c.pongOverdue(now + second, second), "no answer within the timeout");
+        c.ping(now + second / 2);  // a later ping does not restart the clock of an unanswered one
+        assertTrue(c.pongOverdue(now + second, second));
+
+        Client answered = client(new ControlledTransport(), 10_000, new ArrayList<>());
+        long at = System.nanoTime();
+        answered.ping(at);
+        answered.onPong();         // any sign of life after the ping answers it
+        assertTrue(!answered.pongOverdue(at + 10 * second, second));
+    }
+
+    @Test
+    void aBusyClientIsNotSentAPingButMustStillShowLife() {
+        ControlledTransport t = new ControlledTransport();
+        Client c = client(t, 10_000, new ArrayList<>());
+        c.send(Frame.of("busy"));  // a write that does not complete
+        long now = System.nanoTime();
+        c.ping(now);
+        assertEquals(List.of("busy"), t.written, "no ping frame while a write is in flight");
+        assertTrue(c.pongOverdue(now + 2_000_000_000L, 1_000_000_000L), "a write that never completes is no life");
+        t.completeOne();           // the write completes: life
+        assertTrue(!c.pongOverdue(now + 2_000_000_000L, 1_000_000_000L));
+    }
 }

@@ -211,6 +211,24 @@ class SecurityIT {
     }
 
     @Test
+    void clientsThatAnswerPingsStayConnectedThroughManyIntervals() {
+        // PING_INTERVAL and PONG_TIMEOUT are 500 ms here; the JDK client answers pings itself.
+        List<WsClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                clients.add(WsClient.connect(server.wsUrl(Tokens.forUser("alive-" + i))).ready());
+            }
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                    .until(() -> clients.stream().noneMatch(WsClient::isClosed));
+            for (WsClient c : clients) {
+                assertTrue(c.request("{\"action\":\"ping\",\"id\":\"still\"}", "still").getBoolean("ok"));
+            }
+        } finally {
+            clients.forEach(WsClient::close);
+        }
+    }
+
+    @Test
     void aSocketThatNeverSendsItsHandshakeIsDropped() throws Exception {
         try (java.net.Socket idle = new java.net.Socket("127.0.0.1", server.port())) {
             idle.setSoTimeout(10_000);
