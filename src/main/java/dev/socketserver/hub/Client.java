@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
@@ -334,12 +333,8 @@ public final class Client {
     private void continueOnWriters() {
         if (writers == null) {
             drain();
-            return;
-        }
-        try {
-            writers.execute(drainTask);
-        } catch (RejectedExecutionException e) {
-            drain(); // shutting down: finish here
+        } else {
+            Writers.execute(writers, drainTask);
         }
     }
 
@@ -442,16 +437,10 @@ public final class Client {
     }
 
     /**
-     * Pings an idle connection. A connection with a write in flight is not pinged: its writes
-     * completing prove it alive, and if they stop completing it is silent and closed as no-pong.
-     */
-    void ping() {
-        ping(System.nanoTime());
-    }
-
-    /**
      * A ping is due at {@code now}: it is sent if the connection is idle, and either way the
-     * connection must show a sign of life from now on (see {@link #pongOverdue}).
+     * connection must show a sign of life from now on (see {@link #pongOverdue}). A connection
+     * with a write in flight is not sent one: its writes completing prove it alive, and if they
+     * stop completing it is silent and closed as no-pong.
      */
     void ping(long now) {
         long p = pingedNanos;

@@ -42,10 +42,6 @@ public final class Hub {
         this.backlog = backlog;
     }
 
-    public Backlog backlog() {
-        return backlog;
-    }
-
     /** A new client of this node, sharing its writer pool and backlog. */
     public Client newClient(String id, String userId, Transport transport, long maxQueueBytes,
                             java.util.function.BiConsumer<Client, Disconnect> onClose) {
@@ -132,17 +128,9 @@ public final class Hub {
         }
         backlog.add(growth);
         for (int from = 0; from < n; from += START_CHUNK) {
-            start(new StartWriters(starts, from, Math.min(n, from + START_CHUNK)));
+            Writers.execute(writers, new StartWriters(starts, from, Math.min(n, from + START_CHUNK)));
         }
         return to.length;
-    }
-
-    private void start(StartWriters task) {
-        try {
-            writers.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            task.run(); // shutting down
-        }
     }
 
     /** Starts the writers of a slice of a fan-out's idle clients. */

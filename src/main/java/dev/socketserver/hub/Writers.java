@@ -1,6 +1,8 @@
 package dev.socketserver.hub;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +19,7 @@ public final class Writers {
     }
 
     /** Threads for {@code 0} (the default): one per available processor, at least 2. */
-    public static int defaultThreads() {
+    private static int defaultThreads() {
         return Math.max(2, Runtime.getRuntime().availableProcessors());
     }
 
@@ -30,5 +32,14 @@ public final class Writers {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** Runs {@code task} on {@code writers}, or here once they are shut down (so shutdown finishes the work). */
+    static void execute(Executor writers, Runnable task) {
+        try {
+            writers.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
     }
 }

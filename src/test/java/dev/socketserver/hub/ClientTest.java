@@ -156,15 +156,15 @@ class ClientTest {
     void onlyIdleClientsArePingedAndCompletedWritesCountAsLife() {
         ControlledTransport t = new ControlledTransport();
         Client c = client(t, 10_000, new ArrayList<>());
-        c.ping();
+        c.ping(System.nanoTime());
         assertEquals(List.of("<ping>"), t.written);
         c.send(Frame.of("busy"));
         long before = c.lastSeenNanos();
-        c.ping(); // a write is in flight: no ping
+        c.ping(System.nanoTime()); // a write is in flight: no ping
         assertEquals(List.of("<ping>", "busy"), t.written);
         t.completeOne();
         assertTrue(c.lastSeenNanos() - before >= 0);
-        c.ping();
+        c.ping(System.nanoTime());
         assertEquals(List.of("<ping>", "busy", "<ping>"), t.written);
     }
 

@@ -24,8 +24,11 @@ import java.util.logging.Logger;
  * directly; that is safe because no extension is ever negotiated and the frames are whole,
  * valid text frames. Flushes, pings and closes go through the session.
  *
- * <p>Only public Jetty API is used ({@code CoreSession}, {@code WebSocketConnection},
- * {@code OutgoingEntry}, {@code Frame}, {@code Callback}), by reflection rather than a
+ * <p>The write path uses Jetty's public API ({@code CoreSession}, {@code WebSocketConnection},
+ * {@code OutgoingEntry}, {@code Frame}, {@code Callback}); two optional steps reach further and
+ * are skipped when their members are missing: the connection's private frame flusher (to queue
+ * a whole batch before processing it) and, on Jetty 12.1 only, the frame handler's private
+ * upgrade request ({@link #releaseUpgradeRequest}). All of it goes by reflection rather than a
  * compile-time dependency because the webapp's class loader hides Jetty's classes in a stock
  * distribution (and Tomcat has none). The method handles are static finals of a holder class,
  * initialized once from the first session's class loader, so the JIT calls them directly. When
@@ -280,24 +283,28 @@ final class JettyCore {
     }
 
     /**
-     * Queues text frames and a flush on the frame flusher, then processes them in one pass: the
-     * frames are aggregated into one buffer and written together; {@code callback} completes
-     * when they are on the wire (or failed).
+     * Writes a batch of text frames: each frame's shared UTF-8 bytes are queued in batch mode
+     * (Jetty aggregates them into one buffer), then a flush; {@code callback} completes when they
+     * are on the wire (or failed). With the connection's frame {@code flusher} (see
+     * {@link #flusher}) everything is queued first and processed in one pass; without it each
+     * frame goes to the connection, which processes it at once, and the flush to the session.
      */
-    static void writeBatch(Object flusher, List<Frame> frames, Object callback) {
+    static void write(Object core, Object connection, Object flusher, List<Frame> frames, Object callback) {
         try {
+            if (flusher == null) {
+                for (Frame f : frames) {
+                    H.ENQUEUE.invokeExact(connection, textEntry(f));
+                }
+                H.FLUSH.invokeExact(core, callback);
+                return;
+            }
             for (Frame f : frames) {
-                Object frame = H.NEW_FRAME.invokeExact(TEXT, ByteBuffer.wrap(f.utf8()));
-                Object builder = H.NEW_ENTRY.invokeExact(frame, H.NOOP);
-                Object batched = H.BATCH.invokeExact(builder, true);
-                Object entry = H.BUILD.invokeExact(batched);
-                if (!(boolean) H.FLUSHER_ENQUEUE.invokeExact(flusher, entry)) {
+                if (!(boolean) H.FLUSHER_ENQUEUE.invokeExact(flusher, textEntry(f))) {
                     break; // closed: the flush below fails and reports it
                 }
             }
             Object flushEntry = H.BUILD.invokeExact(H.NEW_ENTRY.invokeExact(H.FLUSH_FRAME, callback));
-            boolean queued = (boolean) H.FLUSHER_ENQUEUE.invokeExact(flusher, flushEntry);
-            if (queued) {
+            if ((boolean) H.FLUSHER_ENQUEUE.invokeExact(flusher, flushEntry)) {
                 H.ITERATE.invokeExact(flusher);
             }
         } catch (Throwable t) {
@@ -305,26 +312,11 @@ final class JettyCore {
         }
     }
 
-    /** Queues a whole text frame on the connection in batch mode: aggregated until {@link #flush}. */
-    static void sendTextBatched(Object connection, byte[] utf8) {
-        try {
-            Object frame = H.NEW_FRAME.invokeExact(TEXT, ByteBuffer.wrap(utf8));
-            Object builder = H.NEW_ENTRY.invokeExact(frame, H.NOOP);
-            Object batched = H.BATCH.invokeExact(builder, true);
-            Object entry = H.BUILD.invokeExact(batched);
-            H.ENQUEUE.invokeExact(connection, entry);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** Writes everything queued; {@code callback} completes when it is on the wire (or failed). */
-    static void flush(Object core, Object callback) {
-        try {
-            H.FLUSH.invokeExact(core, callback);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+    /** A whole text frame of {@code f}'s shared bytes, in batch mode, completing silently. */
+    private static Object textEntry(Frame f) throws Throwable {
+        Object frame = H.NEW_FRAME.invokeExact(TEXT, ByteBuffer.wrap(f.utf8()));
+        Object builder = H.NEW_ENTRY.invokeExact(frame, H.NOOP);
+        return H.BUILD.invokeExact(H.BATCH.invokeExact(builder, true));
     }
 
     /** Sends a ping without waiting for it (Jetty puts control frames ahead of queued data). */

@@ -81,14 +81,7 @@ final class SessionTransport implements Transport {
             if (flushed == null) {
                 flushed = JettyCore.callback(this::flushSucceeded, this::flushFailed);
             }
-            if (flusher != null) {
-                JettyCore.writeBatch(flusher, frames, flushed);
-                return;
-            }
-            for (Frame f : frames) {
-                JettyCore.sendTextBatched(connection, f.utf8());
-            }
-            JettyCore.flush(core, flushed);
+            JettyCore.write(core, connection, flusher, frames, flushed);
         } catch (RuntimeException e) {
             flushFailed(e);
         }
