@@ -25,10 +25,10 @@ import java.util.logging.Logger;
  * valid text frames. Flushes, pings and closes go through the session.
  *
  * <p>The write path uses Jetty's public API ({@code CoreSession}, {@code WebSocketConnection},
- * {@code OutgoingEntry}, {@code Frame}, {@code Callback}); two optional steps reach further and
- * are skipped when their members are missing: the connection's private frame flusher (to queue
- * a whole batch before processing it) and, on Jetty 12.1 only, the frame handler's private
- * upgrade request ({@link #releaseUpgradeRequest}). All of it goes by reflection rather than a
+ * {@code OutgoingEntry}, {@code Frame}, {@code Callback}); one optional step reaches further and
+ * is skipped when its members are missing: the connection's private frame flusher (to queue
+ * a whole batch before processing it). Memory trims for idle connections are {@link JettyTrim}'s.
+ * All of it goes by reflection rather than a
  * compile-time dependency because the webapp's class loader hides Jetty's classes in a stock
  * distribution (and Tomcat has none). The method handles are static finals of a holder class,
  * initialized once from the first session's class loader, so the JIT calls them directly. When
@@ -39,8 +39,8 @@ final class JettyCore {
     private static final Logger LOG = Logger.getLogger(JettyCore.class.getName());
     private static final byte TEXT = 1;
     private static final byte PING = 9;
-    /** Jetty's class loader, for {@link H}'s initializer. */
-    private static volatile ClassLoader jettyLoader;
+    /** Jetty's class loader, for the holders' initializers (here and in {@link JettyTrim}). */
+    static volatile ClassLoader jettyLoader;
 
     private JettyCore() {
     }
@@ -182,58 +182,6 @@ final class JettyCore {
             FLUSH_FRAME = flushFrame;
             NOOP = noop;
             NON_BLOCKING = nonBlocking;
-        }
-    }
-
-    /**
-     * Lets go of the HTTP upgrade request that Jetty's Jakarta frame handler keeps for the whole
-     * life of a connection (about 5 KB each: the request with its headers, URI and token, and the
-     * upgraded HTTP/1.1 connection behind it; a third of an idle connection's heap). Jetty 12.1
-     * reads it only for {@code Session.getUserPrincipal()} and {@code getRequestParameterMap()},
-     * which this server never calls after the handshake (its servlet has already read the
-     * request). Done only on Jetty 12.1, whose code was checked; elsewhere nothing changes.
-     */
-    static void releaseUpgradeRequest(Session session) {
-        if (RELEASE.upgradeRequest == null) {
-            return;
-        }
-        try {
-            Object handler = RELEASE.frameHandler.get(session);
-            if (handler != null) {
-                RELEASE.upgradeRequest.set(handler, null);
-            }
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.log(Level.FINE, "could not release the upgrade request", e);
-        }
-    }
-
-    /** Fields for {@link #releaseUpgradeRequest}, both null where it does not apply. */
-    private static final class RELEASE {
-        static final java.lang.reflect.Field frameHandler;
-        static final java.lang.reflect.Field upgradeRequest;
-
-        static {
-            java.lang.reflect.Field handler = null;
-            java.lang.reflect.Field request = null;
-            try {
-                ClassLoader loader = jettyLoader;
-                String version = (String) loader.loadClass("org.eclipse.jetty.util.Jetty").getField("VERSION").get(null);
-                if (version != null && version.startsWith("12.1.")) {
-                    handler = H.SESSION_CLASS.getDeclaredField("frameHandler");
-                    request = handler.getType().getDeclaredField("upgradeRequest");
-                    if (java.lang.reflect.Modifier.isStatic(request.getModifiers())) {
-                        throw new NoSuchFieldException("upgradeRequest is static");
-                    }
-                    handler.setAccessible(true);
-                    request.setAccessible(true);
-                }
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                LOG.log(Level.FINE, "Jetty's upgrade request stays referenced", e);
-                handler = null;
-                request = null;
-            }
-            frameHandler = handler;
-            upgradeRequest = request;
         }
     }
 

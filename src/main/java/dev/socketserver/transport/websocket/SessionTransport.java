@@ -60,13 +60,17 @@ final class SessionTransport implements Transport {
         this.connection = conn;
         this.flusher = conn == null ? null : JettyCore.flusher(conn);
         if (conn != null) {
-            JettyCore.releaseUpgradeRequest(session);
+            JettyTrim.apply(session, c);
         }
         if (SAID.compareAndSet(false, true)) {
             LOG.info(connection != null
                     ? "WebSocket writes: Jetty core API (a client's queued frames go out batched, one flush per batch"
                             + (flusher != null ? ")" : "; frames processed one at a time)")
                     : "WebSocket writes: Jakarta API (one async send per frame) on " + session.getClass().getName());
+            if (conn != null && JettyTrim.applies()) {
+                LOG.info("WebSocket sessions trimmed for idle memory (Jetty 12.1: upgrade request released,"
+                        + " default codecs shared, query dropped from the negotiated URI)");
+            }
         }
     }
 

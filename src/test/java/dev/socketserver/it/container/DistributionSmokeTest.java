@@ -43,6 +43,9 @@ abstract class DistributionSmokeTest {
     /** The write path the server must report on its first connection. */
     abstract String expectedWritePath();
 
+    /** Whether the server must report that it trims idle sessions ({@code JettyTrim}: Jetty 12.1 only). */
+    abstract boolean expectsTrimmedSessions();
+
     @BeforeAll
     void startServer() throws Exception {
         server = newServer();
@@ -94,6 +97,8 @@ abstract class DistributionSmokeTest {
             assertEquals("marker-" + room, other.nextJson().getString("entityId"));
         }
         assertTrue(server.log().contains("WebSocket writes: " + expectedWritePath()), "write path in the log");
+        assertEquals(expectsTrimmedSessions(), server.log().contains("WebSocket sessions trimmed for idle memory"),
+                "idle-session trims in the log");
     }
 
     @Test

@@ -11,4 +11,9 @@ class JettyDistributionIT extends DistributionSmokeTest {
     String expectedWritePath() {
         return "Jetty core API";
     }
+
+    @Override
+    boolean expectsTrimmedSessions() {
+        return true;
+    }
 }
