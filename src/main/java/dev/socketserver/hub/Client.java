@@ -63,8 +63,15 @@ public final class Client {
     private Disconnect closeWhenWritten;
     private final AtomicInteger writeState = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Set<String> rooms = ConcurrentHashMap.newKeySet();
-    private final Map<String, Recovery> recovering = new ConcurrentHashMap<>();
+    /**
+     * Rooms joined, copied on every change under {@link #roomsLock}: changes are rare (commands)
+     * and reads are lock-free; an immutable set of one room is 24 bytes where a concurrent set
+     * is about 200, per connection.
+     */
+    private volatile Set<String> rooms = Set.of();
+    private final Object roomsLock = new Object();
+    /** Streams being recovered; made on the first recovery (most connections never recover). */
+    private volatile Map<String, Recovery> recovering;
     private final AtomicInteger recoveringCount = new AtomicInteger();
     private volatile long lastSeenNanos = System.nanoTime();
     /** When the oldest ping not yet answered by any sign of life was due; 0 before the first. */
@@ -104,9 +111,51 @@ public final class Client {
         return userId;
     }
 
-    /** Rooms this client is in (a live view). */
+    /** Rooms this client is in: an immutable snapshot. */
     public Set<String> rooms() {
         return rooms;
+    }
+
+    /** @return false if already in {@code room} */
+    boolean addRoom(String room) {
+        synchronized (roomsLock) {
+            Set<String> r = rooms;
+            if (r.contains(room)) {
+                return false;
+            }
+            String[] a = r.toArray(new String[r.size() + 1]);
+            a[r.size()] = room;
+            rooms = Set.of(a);
+            return true;
+        }
+    }
+
+    /** @return false if not in {@code room} */
+    boolean removeRoom(String room) {
+        synchronized (roomsLock) {
+            Set<String> r = rooms;
+            if (!r.contains(room)) {
+                return false;
+            }
+            String[] a = new String[r.size() - 1];
+            int i = 0;
+            for (String x : r) {
+                if (!x.equals(room)) {
+                    a[i++] = x;
+                }
+            }
+            rooms = Set.of(a);
+            return true;
+        }
+    }
+
+    /** Leaves every room at once; returns the rooms left. */
+    Set<String> clearRooms() {
+        synchronized (roomsLock) {
+            Set<String> r = rooms;
+            rooms = Set.of();
+            return r;
+        }
     }
 
     public boolean isClosed() {
@@ -159,7 +208,17 @@ public final class Client {
      */
     public Recovery beginRecovery(String streamKey) {
         Recovery r = new Recovery(streamKey);
-        if (recovering.putIfAbsent(streamKey, r) == null) {
+        Map<String, Recovery> m = recovering;
+        if (m == null) {
+            synchronized (roomsLock) {
+                m = recovering;
+                if (m == null) {
+                    recovering = m = new ConcurrentHashMap<>(4);
+                }
+            }
+        }
+        // Published before the count: a deliver() that sees the count sees the map.
+        if (m.putIfAbsent(streamKey, r) == null) {
             recoveringCount.incrementAndGet();
             return r;
         }
@@ -171,7 +230,8 @@ public final class Client {
 
     /** The recovery begun for a stream and not yet completed, or {@code null}. */
     public Recovery pendingRecovery(String streamKey) {
-        return recovering.get(streamKey);
+        Map<String, Recovery> m = recovering;
+        return m == null ? null : m.get(streamKey);
     }
 
     /** A stream being recovered for this client. Thread-safe. */

@@ -60,15 +60,14 @@ public final class Hub {
             everyone.remove(client);
             removeFrom(users, client.userId(), client);
         }
-        for (String room : client.rooms()) {
+        for (String room : client.clearRooms()) {
             removeFrom(rooms, room, client);
         }
-        client.rooms().clear();
     }
 
     /** @return false if the client was already in the room */
     public boolean join(Client client, String room) {
-        if (!client.rooms().add(room)) {
+        if (!client.addRoom(room)) {
             return false;
         }
         addTo(rooms, room, client);
@@ -81,7 +80,7 @@ public final class Hub {
 
     /** @return false if the client was not in the room */
     public boolean leave(Client client, String room) {
-        if (!client.rooms().remove(room)) {
+        if (!client.removeRoom(room)) {
             return false;
         }
         removeFrom(rooms, room, client);
