@@ -25,7 +25,8 @@ import java.util.logging.Logger;
  *       state;</li>
  *   <li>the query string in the negotiated request URI and its decoded parameter map (the
  *       connection token, three times over): the core session gets an equal {@code Negotiated}
- *       without the query, made with Jetty's public constructor. Only
+ *       without the query, made with Jetty's public constructor, and connections to the same
+ *       address share one such URI (about 0.4 KB each otherwise). Only
  *       {@code Session.getQueryString()}, {@code getRequestURI()} and
  *       {@code getRequestParameterMap()} read it; the servlet has read the query already.</li>
  * </ul>
@@ -37,6 +38,8 @@ final class JettyTrim {
     /** The first session's codec registries, shared by the sessions after it. */
     private static volatile Object sharedDecoders;
     private static volatile Object sharedEncoders;
+    /** The last query-less request URI made; connections to the same address share it. */
+    private static volatile URI lastBare;
 
     private JettyTrim() {
     }
@@ -92,7 +95,11 @@ final class JettyTrim {
             return;
         }
         String s = uri.toString();
-        URI bare = URI.create(s.substring(0, s.indexOf('?')));
+        String bareText = s.substring(0, s.indexOf('?'));
+        URI bare = lastBare;
+        if (bare == null || !bare.toString().equals(bareText)) {
+            lastBare = bare = URI.create(bareText);
+        }
         Object copy = F.NEW_NEGOTIATED.invokeExact(bare, (String) F.SUB_PROTOCOL.invokeExact(negotiated),
                 (boolean) F.SECURE.invokeExact(negotiated), F.EXTENSIONS.invokeExact(negotiated),
                 (String) F.PROTOCOL_VERSION.invokeExact(negotiated));
