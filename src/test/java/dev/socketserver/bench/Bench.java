@@ -101,7 +101,7 @@ public final class Bench {
                     ? Math.max(0, stats.acked.sum() - opts.stall) : live;
             try (Publisher pub = new Publisher(opts)) {
                 if (opts.warmup > 0) {
-                    pub.run(opts.warmup, "w", 0, Math.min(opts.inflight, 16));
+                    pub.run(opts.warmup, "w", opts.warmupRate, Math.min(opts.inflight, 16));
                     long expected = pub.expectedDeliveries(opts.warmup, subscribers);
                     awaitDeliveries(stats::warmupReceived, expected);
                     log("warm-up: " + stats.warmupReceived() + " of " + expected + " deliveries");
@@ -137,6 +137,7 @@ public final class Bench {
                 double seconds = (Math.max(s.lastNanos, lastSent) - t0) / 1e9;
                 LatencyHistogram h = s.latency;
                 out.put("messages", opts.messages).put("rate_target", opts.rate > 0 ? opts.rate : null)
+                        .put("warmup", opts.warmup).put("warmup_rate", opts.warmupRate > 0 ? opts.warmupRate : null)
                         .put("inflight", opts.inflight).put("published_ok", published)
                         .put("publish_failed", Stats.snapshot(pub.failures))
                         .put("publish_rate", opts.messages / Math.max((lastSent - t0) / 1e9, 1e-9))

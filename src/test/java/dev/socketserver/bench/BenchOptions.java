@@ -23,6 +23,7 @@ final class BenchOptions {
     double rate = 0; // 0 = as fast as possible with `inflight` calls in flight
     int inflight = 64;
     int warmup = 200;
+    double warmupRate = 0; // 0 = as fast as possible
     int payloadBytes = 0;
     String secret = DEV_SECRET;
     String apiKey;
@@ -53,6 +54,8 @@ final class BenchOptions {
             "  --rate R               fixed publish rate in msg/s (default: as fast as possible)",
             "  --inflight K           gRPC calls in flight (default 64; also the cap in --rate mode)",
             "  --warmup W             warm-up messages before measuring (default 200; 0 = none)",
+            "  --warmup-rate R        publish the warm-up at R msg/s (default: as fast as possible); at a low",
+            "                         rate the JIT keeps compiling the low-rate paths for ~40 s after a fast warm-up",
             "  --payload-bytes N      pad each body with N bytes (default 0)",
             "  --secret S             HS256 secret for connection tokens (default: the dev secret)",
             "  --api-key K            send 'authorization: Bearer K' on gRPC calls",
@@ -107,6 +110,7 @@ final class BenchOptions {
                 case "--rate" -> o.rate = Double.parseDouble(v);
                 case "--inflight" -> o.inflight = Integer.parseInt(v);
                 case "--warmup" -> o.warmup = Integer.parseInt(v);
+                case "--warmup-rate" -> o.warmupRate = Double.parseDouble(v);
                 case "--payload-bytes" -> o.payloadBytes = Integer.parseInt(v);
                 case "--secret" -> o.secret = v;
                 case "--api-key" -> o.apiKey = v;
