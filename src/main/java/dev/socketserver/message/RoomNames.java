@@ -31,7 +31,8 @@ public final class RoomNames {
         return room;
     }
 
-    static int utf8Length(String s) {
+    /** The length of {@code s} in UTF-8, without encoding it. */
+    public static int utf8Length(String s) {
         int n = s.length();
         int bytes = n;
         for (int i = 0; i < n; i++) {

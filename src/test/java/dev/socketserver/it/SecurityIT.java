@@ -20,9 +20,11 @@ import dev.socketserver.transport.grpc.proto.Message;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import jakarta.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -182,6 +184,62 @@ class SecurityIT {
         try (WsClient c = WsClient.connect(url(token("big-" + UUID.randomUUID(), List.of(), 3600)))) {
             c.send("{\"action\":\"enter\",\"room\":\"" + "x".repeat(5000) + "\"}");
             assertEquals(1009, c.awaitClose());
+        }
+    }
+
+    /** The next text frame, skipping the server's pings; null if none within 10 s. */
+    private static RawWebSocket.Frame nextText(RawWebSocket raw) throws Exception {
+        for (int i = 0; i < 50; i++) {
+            RawWebSocket.Frame f = raw.read(Duration.ofSeconds(10));
+            if (f == null || f.opcode() == RawWebSocket.TEXT || f.opcode() == RawWebSocket.CLOSE) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void fragmentedCommandIsReassembledEvenWithACharacterSplitAcrossFrames() throws Exception {
+        String t = token("frag-" + UUID.randomUUID(), List.of(), 3600);
+        try (RawWebSocket raw = RawWebSocket.connect(server.port(), "/ws?t=" + t, Map.of())) {
+            assertEquals(101, raw.status());
+            byte[] msg = "{\"id\":\"\u00e9\u20ac\",\"action\":\"ping\"}".getBytes(StandardCharsets.UTF_8);
+            int cut1 = 8;  // inside the two-byte e-acute
+            int cut2 = 11; // inside the three-byte euro sign
+            raw.send(RawWebSocket.TEXT, Arrays.copyOfRange(msg, 0, cut1), false);
+            raw.send(0, Arrays.copyOfRange(msg, cut1, cut2), false);
+            raw.send(0, Arrays.copyOfRange(msg, cut2, msg.length), true);
+            RawWebSocket.Frame reply = nextText(raw);
+            JsonObject o = WsClient.parse(reply.text());
+            assertTrue(o.getBoolean("ok"), reply.text());
+            assertEquals("\u00e9\u20ac", o.getString("id"));
+        }
+    }
+
+    @Test
+    void fragmentedMessageOverTheLimitClosesWith1009() throws Exception {
+        String t = token("frag-big-" + UUID.randomUUID(), List.of(), 3600);
+        try (RawWebSocket raw = RawWebSocket.connect(server.port(), "/ws?t=" + t, Map.of())) {
+            assertEquals(101, raw.status());
+            byte[] part = "x".repeat(1500).getBytes(StandardCharsets.UTF_8); // 3 x 1500 > 4096
+            raw.send(RawWebSocket.TEXT, part, false);
+            raw.send(0, part, false);
+            raw.send(0, part, true);
+            assertEquals(1009, raw.awaitClose(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void binaryMessageGetsAnErrorAndAnOversizedOneCloses1009() throws Exception {
+        String t = token("bin-" + UUID.randomUUID(), List.of(), 3600);
+        try (RawWebSocket raw = RawWebSocket.connect(server.port(), "/ws?t=" + t, Map.of())) {
+            assertEquals(101, raw.status());
+            raw.send(RawWebSocket.BINARY, new byte[] {1, 2}, false);
+            raw.send(0, new byte[] {3}, true);
+            RawWebSocket.Frame reply = nextText(raw);
+            assertEquals("bad_request", WsClient.parse(reply.text()).getJsonObject("error").getString("code"));
+            raw.send(RawWebSocket.BINARY, new byte[5000], true);
+            assertEquals(1009, raw.awaitClose(Duration.ofSeconds(10)));
         }
     }
 

@@ -15,6 +15,7 @@ import dev.socketserver.node.RoomGrants;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.MessageHandler;
 import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import java.io.IOException;
@@ -48,6 +49,11 @@ public final class WsEndpoint extends Endpoint {
     private volatile long expiresAtMillis = Long.MAX_VALUE;
     /** Made on the first inbound frame: most connections of a notification server never send one. */
     private CommandRateLimiter limiter;
+    /** A fragmented text message so far (null between messages) and its size in UTF-8 bytes. */
+    private StringBuilder fragments;
+    private long fragmentBytes;
+    /** Bytes of the binary message being received. */
+    private long binaryBytes;
 
     WsEndpoint(WebSocketGateway gateway) {
         this.gateway = gateway;
@@ -84,12 +90,10 @@ public final class WsEndpoint extends Endpoint {
             closeQuietly(session, e.code() == ErrorCode.LIMIT_EXCEEDED ? Disconnect.CONNECTION_LIMIT : Disconnect.GOING_AWAY);
             return;
         }
-        session.addMessageHandler(String.class, this::onText);
-        session.addMessageHandler(ByteBuffer.class, b -> {
-            if (admit()) {
-                reply(CommandCodec.error(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text"));
-            }
-        });
+        // Partial handlers, reassembled here: Jetty gives whole-message handlers per-session
+        // decoder lists and sinks (~0.5 KB per connection, kept for its whole life).
+        session.addMessageHandler(String.class, (MessageHandler.Partial<String>) this::onTextPart);
+        session.addMessageHandler(ByteBuffer.class, (MessageHandler.Partial<ByteBuffer>) this::onBinaryPart);
         session.addMessageHandler(PongMessage.class, p -> client.onPong());
         trackExpiry();
         recover.forEach((target, since) -> {
@@ -121,6 +125,66 @@ public final class WsEndpoint extends Endpoint {
             default -> {
                 client.closeAfterWrites(Disconnect.TOO_MANY_REQUESTS);
                 return false;
+            }
+        }
+    }
+
+    /**
+     * A text message's next fragment (usually its only one): whole messages go to
+     * {@link #onText}; over {@code WS_MAX_MESSAGE_BYTES} the connection is closed with 1009, as
+     * the container does for whole-message handlers.
+     */
+    private void onTextPart(String part, boolean last) {
+        StringBuilder f = fragments;
+        if (f == null && last) {
+            if (tooBig(part)) {
+                return;
+            }
+            fragmentBytes = 0;
+            onText(part);
+            return;
+        }
+        if (f == null) {
+            fragments = f = new StringBuilder();
+        }
+        if (tooBig(part)) {
+            return;
+        }
+        f.append(part);
+        if (last) {
+            fragments = null;
+            fragmentBytes = 0;
+            onText(f.toString());
+        }
+    }
+
+    /** Counts {@code part} into the message so far; closes with 1009 if that is over the limit. */
+    private boolean tooBig(String part) {
+        long room = gateway.config.wsMaxMessageBytes() - fragmentBytes;
+        // Every char is at least one UTF-8 byte, so a part longer than the room left is too big.
+        long bytes = part.length() > room ? part.length() : RoomNames.utf8Length(part);
+        fragmentBytes += bytes;
+        if (bytes <= room) {
+            return false;
+        }
+        fragments = null;
+        fragmentBytes = 0;
+        client.close(Disconnect.MESSAGE_TOO_BIG);
+        return true;
+    }
+
+    /** Binary messages are refused with an error once whole; over the limit, closed with 1009. */
+    private void onBinaryPart(ByteBuffer part, boolean last) {
+        binaryBytes += part.remaining();
+        if (binaryBytes > gateway.config.wsMaxMessageBytes()) {
+            binaryBytes = 0;
+            client.close(Disconnect.MESSAGE_TOO_BIG);
+            return;
+        }
+        if (last) {
+            binaryBytes = 0;
+            if (admit()) {
+                reply(CommandCodec.error(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text"));
             }
         }
     }
