@@ -301,7 +301,7 @@ public final class Client {
 
         private void finish() {
             if (recovering.remove(streamKey, this)) {
-                RECOVERING.getAndAdd(this, -1);
+                RECOVERING.getAndAdd(Client.this, -1);
             }
         }
     }

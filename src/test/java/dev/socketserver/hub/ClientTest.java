@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.message.Frame;
+import dev.socketserver.message.Notification;
+import dev.socketserver.message.Publication;
+import dev.socketserver.message.StreamPosition;
+import dev.socketserver.message.Target;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -233,5 +237,33 @@ class ClientTest {
         assertTrue(c.pongOverdue(now + 2_000_000_000L, 1_000_000_000L), "a write that never completes is no life");
         t.completeOne();           // the write completes: life
         assertTrue(!c.pongOverdue(now + 2_000_000_000L, 1_000_000_000L));
+    }
+
+    private static Publication pub(Target target, long offset) {
+        return new Publication(target, new Notification("info", "e" + offset, "\"" + offset + "\""),
+                new StreamPosition(offset, "ep"));
+    }
+
+    @Test
+    void recoveryReplaysHistoryThenHeldLivePublicationsWithoutDuplicatesThenGoesLive() {
+        ControlledTransport t = new ControlledTransport();
+        t.inline = true;
+        Client c = client(t, 1 << 20, new ArrayList<>());
+        Target room = Target.room("r");
+        Client.Recovery r = c.beginRecovery(room.streamKey());
+        assertEquals(r, c.pendingRecovery(room.streamKey()));
+        // Live publications during recovery are held back; offset 2 overlaps the history.
+        c.deliver(pub(room, 2), Frame.of("live-2"));
+        c.deliver(pub(room, 3), Frame.of("live-3"));
+        assertEquals(List.of(), t.written);
+        r.complete(List.of(pub(room, 1), pub(room, 2)), p -> Frame.of("history-" + p.position().offset()));
+        if (Client.mustStart(c.deliver(pub(room, 4), Frame.of("live-4")))) {
+            c.drain(); // as the hub does when the writer was idle
+        }
+        assertEquals(List.of("history-1", "history-2", "live-3", "live-4"), t.written);
+        assertNull(c.pendingRecovery(room.streamKey()), "recovery finished");
+        // A second recovery of the same stream can begin once the first is done.
+        c.beginRecovery(room.streamKey()).complete(List.of(), p -> Frame.of("none"));
+        assertNull(c.pendingRecovery(room.streamKey()));
     }
 }
