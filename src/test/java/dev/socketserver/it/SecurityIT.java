@@ -143,7 +143,7 @@ class SecurityIT {
         List<WsClient> open = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
-                open.add(WsClient.connect(url(t)));
+                open.add(WsClient.connect(url(t)).ready()); // registered before the next handshake is checked
             }
             assertEquals(503, WsClient.handshakeStatus(url(t), Map.of()));
             open.remove(0).close();
