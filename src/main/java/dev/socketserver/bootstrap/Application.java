@@ -51,6 +51,13 @@ final class Application {
             LOG.info("connection authentication: " + configured);
         }
         verifier = configured;
+        if (config.heapGiveBack()) {
+            List<String> set = HeapGiveBack.apply();
+            if (!set.isEmpty()) {
+                LOG.info("JVM heap give-back: set " + String.join(", ", set)
+                        + " (they were at the JVM's defaults; HEAP_GIVE_BACK=false leaves them)");
+            }
+        }
         node = new Node(new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
                 config.pongTimeout(), config.maxRoomsPerConnection(), config.maxConnections(),
                 config.maxConnectionsPerUser(), config.writerThreads(), config.publishBacklogBytes()),

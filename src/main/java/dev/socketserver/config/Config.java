@@ -38,7 +38,8 @@ public record Config(
         int commandBurst,
         Duration handshakeTimeout,
         HistoryPolicy history,
-        List<String> presenceEventRooms) {
+        List<String> presenceEventRooms,
+        boolean heapGiveBack) {
 
     /** Who may enter which room. */
     public enum RoomsPolicy {
@@ -98,7 +99,8 @@ public record Config(
                 s.intIn("CLIENT_COMMAND_BURST", 100, 1, 1_000_000),
                 s.duration("HANDSHAKE_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
                 historyPolicy(s),
-                s.list("PRESENCE_EVENTS"));
+                s.list("PRESENCE_EVENTS"),
+                s.bool("HEAP_GIVE_BACK", true));
         if (!tokenKey.matches("[A-Za-z0-9_.~-]+")) {
             s.problems().add("TOKEN_KEY=" + tokenKey + ": must be a plain query parameter name");
         }

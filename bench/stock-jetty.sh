@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs the load generator against target/socket-server.war in a stock Jetty 12 distribution
+# (a JETTY_BASE from deploy/jetty/make-base.sh, started with `java $JETTY_JAVA_OPTS -jar start.jar`,
+# by default no JVM options at all), with the server's PID, then stops the server.
+#
+#   JETTY_HOME=/path/to/jetty-home-12.1.x bench/stock-jetty.sh [Bench options...]
+#   e.g. bench/stock-jetty.sh --connections 10000 --mode idle --gc-before-rss --settle-ms 3000
+#
+# JETTY_HOME defaults to the distribution the integration tests unpack (target/dist/jetty-home-*).
+# Environment: JETTY_JAVA_OPTS, REPEAT (fresh server each), RESULTS (default
+# target/bench/stock-jetty.jsonl), server settings (HEAP_GIVE_BACK, ...) pass through.
+# Needs a previous `bench/run.sh` or `mvn verify` (target/ with the WAR and the test classpath).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JETTY_HOME=${JETTY_HOME:-$(ls -d target/dist/jetty-home-* 2>/dev/null | head -1)}
+JETTY_HOME=$(cd "${JETTY_HOME:-.}" && pwd)
+[ -f "$JETTY_HOME/start.jar" ] || { echo "stock-jetty.sh: set JETTY_HOME (no start.jar in '$JETTY_HOME')" >&2; exit 1; }
+[ -f target/bench/classpath.txt ] || { echo "stock-jetty.sh: run bench/run.sh once first (test classpath)" >&2; exit 1; }
+RESULTS=${RESULTS:-target/bench/stock-jetty.jsonl}
+REPEAT=${REPEAT:-1}
+BASE=target/bench/jetty-base
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ]; then ulimit -n 1048576 2>/dev/null || true; else ulimit -n "$hard"; fi
+rm -rf "$BASE"
+bash deploy/jetty/make-base.sh "$JETTY_HOME" "$BASE" target/socket-server.war >/dev/null
+CP="target/test-classes:target/classes:$(cat target/bench/classpath.txt)"
+export AUTH_JWT_SECRET=${AUTH_JWT_SECRET:-dev-secret-change-me-0123456789abcdef}
+for ((rep = 1; rep <= REPEAT; rep++)); do
+  log=target/bench/stock-jetty-$rep.log
+  # shellcheck disable=SC2086
+  (cd "$BASE" && exec java ${JETTY_JAVA_OPTS:-} -jar "$JETTY_HOME/start.jar") >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do grep -q "Started oejs.Server" "$log" 2>/dev/null && break; sleep 0.2; done
+  grep -q "Started oejs.Server" "$log" || { echo "stock-jetty.sh: Jetty did not start; see $log" >&2; kill "$pid"; exit 1; }
+  sleep 1
+  set +e
+  line=$(java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.socketserver.bench.Bench --ws-port 3003 --grpc-port 9003 \
+    --server-pid "$pid" "$@")
+  rc=$?
+  set -e
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  [ $rc -eq 0 ] || { echo "stock-jetty.sh: load generator failed ($rc)" >&2; exit $rc; }
+  echo "$line"
+  echo "$line" >>"$RESULTS"
+done
