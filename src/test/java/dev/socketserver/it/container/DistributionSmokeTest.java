@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.testing.GrpcClient;
+import dev.socketserver.testing.RawWebSocket;
 import dev.socketserver.testing.Tokens;
 import dev.socketserver.testing.WsClient;
 import dev.socketserver.transport.grpc.proto.MessageWithRoom;
 import dev.socketserver.transport.grpc.proto.MessageWithUser;
 import jakarta.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,7 +28,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The smoke test every stock container must pass with the WAR deployed as ROOT: WebSocket and
- * gRPC on one port, room / private / broadcast delivery, 401 before the upgrade, gRPC on the
+ * gRPC on one port, room / private / broadcast delivery, 401 before the upgrade, fragmented and
+ * oversized inbound messages, gRPC on the
  * second port, and a clean stop (1001 to every client, no leak warnings). The stop test runs
  * last; the server is stopped in {@link #stopServer()} in any case.
  */
@@ -145,6 +150,42 @@ abstract class DistributionSmokeTest {
             second.stub().privateNotify(MessageWithUser.newBuilder()
                     .setBase(GrpcClient.info("p-2", "via the second port")).setUserId(alice).build());
             assertEquals("via the second port", c.nextJson().getString("message"));
+        }
+    }
+
+    /** The next text or close frame, skipping pings; fails after 10 s. */
+    private static RawWebSocket.Frame nextTextOrClose(RawWebSocket raw) throws Exception {
+        for (int i = 0; i < 50; i++) {
+            RawWebSocket.Frame f = raw.read(Duration.ofSeconds(10));
+            if (f == null || f.opcode() == RawWebSocket.TEXT || f.opcode() == RawWebSocket.CLOSE) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    @Order(6)
+    void fragmentedTextIsReassembledBinaryIsRefusedAndOversizedMessagesClose1009() throws Exception {
+        try (RawWebSocket raw = RawWebSocket.connect(server.httpPort(), "/ws?t=" + Tokens.forUser(user()), Map.of())) {
+            assertEquals(101, raw.status());
+            // A command in three fragments, two of them ending inside a multi-byte character.
+            byte[] msg = "{\"id\":\"\u00e9\u20ac\",\"action\":\"ping\"}".getBytes(StandardCharsets.UTF_8);
+            raw.send(RawWebSocket.TEXT, Arrays.copyOfRange(msg, 0, 8), false);
+            raw.send(0, Arrays.copyOfRange(msg, 8, 11), false);
+            raw.send(0, Arrays.copyOfRange(msg, 11, msg.length), true);
+            JsonObject pong = WsClient.parse(nextTextOrClose(raw).text());
+            assertTrue(pong.getBoolean("ok"), pong.toString());
+            assertEquals("\u00e9\u20ac", pong.getString("id"));
+            raw.send(RawWebSocket.BINARY, new byte[] {1, 2, 3}, true);
+            JsonObject refused = WsClient.parse(nextTextOrClose(raw).text());
+            assertEquals("bad_request", refused.getJsonObject("error").getString("code"));
+            // 3 x 30,000 bytes: each fragment is allowed, the message (over 64 KiB) is not.
+            byte[] part = "x".repeat(30_000).getBytes(StandardCharsets.UTF_8);
+            raw.send(RawWebSocket.TEXT, part, false);
+            raw.send(0, part, false);
+            raw.send(0, part, true);
+            assertEquals(1009, raw.awaitClose(Duration.ofSeconds(10)));
         }
     }
 
