@@ -104,6 +104,9 @@ abstract class DistributionSmokeTest {
         assertTrue(server.log().contains("WebSocket writes: " + expectedWritePath()), "write path in the log");
         assertEquals(expectsTrimmedSessions(), server.log().contains("WebSocket sessions trimmed for idle memory"),
                 "idle-session trims in the log");
+        // The container JVM runs with G1's defaults here, so HEAP_GIVE_BACK (on by default) sets them.
+        assertTrue(server.log().contains("JVM heap give-back: set MinHeapFreeRatio=10, MaxHeapFreeRatio=20"),
+                "heap give-back in the log");
     }
 
     @Test
