@@ -1,5 +1,6 @@
 package dev.socketserver.transport.websocket;
 
+import jakarta.servlet.ServletContext;
 import jakarta.websocket.Session;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -7,6 +8,8 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.net.URI;
+import java.util.List;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -42,6 +45,37 @@ final class JettyTrim {
     private static volatile URI lastBare;
 
     private JettyTrim() {
+    }
+
+    /**
+     * Keeps Jetty's CDI integration (the {@code ee10-cdi} module's {@code CdiSpiDecorator})
+     * from decorating every WebSocket endpoint instance: Jetty's Jakarta layer passes each new
+     * endpoint to the context's object factory, and the CDI decorator then builds a Weld
+     * injection target and creational context for it and keeps them in a map until the
+     * connection closes (~0.4 KB per connection, and CPU per handshake). The endpoint has
+     * nothing to inject (it is built with its collaborators), so the class is added to the
+     * decorator's public set of undecoratable class names, once at start-up, through the
+     * context's {@code DecoratedObjectFactory} attribute. Elsewhere (no such attribute or
+     * decorator: Tomcat, Jetty without {@code ee10-cdi}) nothing happens.
+     */
+    static void skipCdiDecoration(ServletContext context, Class<?> endpoint) {
+        Object factory = context.getAttribute("org.eclipse.jetty.util.DecoratedObjectFactory");
+        if (factory == null) {
+            return;
+        }
+        try {
+            for (Object d : (List<?>) factory.getClass().getMethod("getDecorators").invoke(factory)) {
+                if (d.getClass().getName().endsWith(".CdiSpiDecorator")) {
+                    @SuppressWarnings("unchecked")
+                    Set<String> skip = (Set<String>) d.getClass().getMethod("getUndecoratable").invoke(d);
+                    skip.add(endpoint.getName());
+                    LOG.info("WebSocket endpoints are not decorated by Jetty's CDI integration (nothing to inject;"
+                            + " saves a Weld injection target per connection)");
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.log(Level.FINE, "Jetty's CDI decorator left as it is", e);
+        }
     }
 
     /** Whether the trims apply in this container (after {@link JettyCore#available} said yes). */

@@ -104,6 +104,9 @@ abstract class DistributionSmokeTest {
         assertTrue(server.log().contains("WebSocket writes: " + expectedWritePath()), "write path in the log");
         assertEquals(expectsTrimmedSessions(), server.log().contains("WebSocket sessions trimmed for idle memory"),
                 "idle-session trims in the log");
+        // The Jetty base has ee10-cdi, whose decorator would otherwise give every endpoint a Weld injection target.
+        assertEquals(expectsTrimmedSessions(), server.log().contains("WebSocket endpoints are not decorated by Jetty's CDI"),
+                "CDI decoration of endpoints skipped in the log");
         // The container JVM runs with G1's defaults here, so HEAP_GIVE_BACK (on by default) sets them.
         assertTrue(server.log().contains("JVM heap give-back: set MinHeapFreeRatio=10, MaxHeapFreeRatio=20"),
                 "heap give-back in the log");
