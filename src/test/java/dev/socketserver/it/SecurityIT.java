@@ -187,17 +187,6 @@ class SecurityIT {
         }
     }
 
-    /** The next text frame, skipping the server's pings; null if none within 10 s. */
-    private static RawWebSocket.Frame nextText(RawWebSocket raw) throws Exception {
-        for (int i = 0; i < 50; i++) {
-            RawWebSocket.Frame f = raw.read(Duration.ofSeconds(10));
-            if (f == null || f.opcode() == RawWebSocket.TEXT || f.opcode() == RawWebSocket.CLOSE) {
-                return f;
-            }
-        }
-        return null;
-    }
-
     @Test
     void fragmentedCommandIsReassembledEvenWithACharacterSplitAcrossFrames() throws Exception {
         String t = token("frag-" + UUID.randomUUID(), List.of(), 3600);
@@ -209,7 +198,7 @@ class SecurityIT {
             raw.send(RawWebSocket.TEXT, Arrays.copyOfRange(msg, 0, cut1), false);
             raw.send(0, Arrays.copyOfRange(msg, cut1, cut2), false);
             raw.send(0, Arrays.copyOfRange(msg, cut2, msg.length), true);
-            RawWebSocket.Frame reply = nextText(raw);
+            RawWebSocket.Frame reply = raw.nextTextOrClose();
             JsonObject o = WsClient.parse(reply.text());
             assertTrue(o.getBoolean("ok"), reply.text());
             assertEquals("\u00e9\u20ac", o.getString("id"));
@@ -236,7 +225,7 @@ class SecurityIT {
             assertEquals(101, raw.status());
             raw.send(RawWebSocket.BINARY, new byte[] {1, 2}, false);
             raw.send(0, new byte[] {3}, true);
-            RawWebSocket.Frame reply = nextText(raw);
+            RawWebSocket.Frame reply = raw.nextTextOrClose();
             assertEquals("bad_request", WsClient.parse(reply.text()).getJsonObject("error").getString("code"));
             raw.send(RawWebSocket.BINARY, new byte[5000], true);
             assertEquals(1009, raw.awaitClose(Duration.ofSeconds(10)));

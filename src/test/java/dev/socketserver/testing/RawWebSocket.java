@@ -155,6 +155,18 @@ public final class RawWebSocket implements AutoCloseable {
         }
     }
 
+    /** The next text or close frame, skipping the server's pings (unanswered); null if none within 10 s. */
+    public Frame nextTextOrClose() throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            Frame f = read(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+            if (f != null && (f.opcode() == TEXT || f.opcode() == CLOSE)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
     /**
      * Reads (ignoring pings, never answering them) until the server's close frame; returns its
      * code, or -1 if the socket ended without one. Fails after {@code timeout}.

@@ -159,17 +159,6 @@ abstract class DistributionSmokeTest {
         }
     }
 
-    /** The next text or close frame, skipping pings; fails after 10 s. */
-    private static RawWebSocket.Frame nextTextOrClose(RawWebSocket raw) throws Exception {
-        for (int i = 0; i < 50; i++) {
-            RawWebSocket.Frame f = raw.read(Duration.ofSeconds(10));
-            if (f == null || f.opcode() == RawWebSocket.TEXT || f.opcode() == RawWebSocket.CLOSE) {
-                return f;
-            }
-        }
-        return null;
-    }
-
     @Test
     @Order(6)
     void fragmentedTextIsReassembledBinaryIsRefusedAndOversizedMessagesClose1009() throws Exception {
@@ -180,11 +169,11 @@ abstract class DistributionSmokeTest {
             raw.send(RawWebSocket.TEXT, Arrays.copyOfRange(msg, 0, 8), false);
             raw.send(0, Arrays.copyOfRange(msg, 8, 11), false);
             raw.send(0, Arrays.copyOfRange(msg, 11, msg.length), true);
-            JsonObject pong = WsClient.parse(nextTextOrClose(raw).text());
+            JsonObject pong = WsClient.parse(raw.nextTextOrClose().text());
             assertTrue(pong.getBoolean("ok"), pong.toString());
             assertEquals("\u00e9\u20ac", pong.getString("id"));
             raw.send(RawWebSocket.BINARY, new byte[] {1, 2, 3}, true);
-            JsonObject refused = WsClient.parse(nextTextOrClose(raw).text());
+            JsonObject refused = WsClient.parse(raw.nextTextOrClose().text());
             assertEquals("bad_request", refused.getJsonObject("error").getString("code"));
             // 3 x 30,000 bytes: each fragment is allowed, the message (over 64 KiB) is not.
             byte[] part = "x".repeat(30_000).getBytes(StandardCharsets.UTF_8);
