@@ -61,9 +61,15 @@ public final class WsEndpoint extends Endpoint {
 
     @Override
     public void onOpen(Session session, EndpointConfig config) {
-        int max = gateway.config.wsMaxMessageBytes();
-        session.setMaxTextMessageBufferSize(max);
-        session.setMaxBinaryMessageBufferSize(max);
+        boolean tomcat = session.getClass().getName().startsWith("org.apache.tomcat.");
+        if (!tomcat) {
+            // Tomcat would allocate buffers of this size for each connection's first message and
+            // keep them (text as a CharBuffer: 128 KB at 64 KiB); with partial handlers its small
+            // buffers (web.xml) only split bigger messages, and onTextPart enforces the limit.
+            int max = gateway.config.wsMaxMessageBytes();
+            session.setMaxTextMessageBufferSize(max);
+            session.setMaxBinaryMessageBufferSize(max);
+        }
         session.setMaxIdleTimeout(gateway.maxIdleMillis());
         // The per-connection user properties are ours: they bring what the handshake admitted.
         // Jetty also fills them with the socket addresses and the request's locales (kept as
@@ -72,7 +78,7 @@ public final class WsEndpoint extends Endpoint {
         Object admitted = config.getUserProperties().remove(UpgradeServlet.ADMITTED);
         Map<String, Object> props = session.getUserProperties();
         props.clear();
-        if (session.getClass().getName().startsWith("org.apache.tomcat.")) {
+        if (tomcat) {
             props.put(TOMCAT_BLOCKING_SEND_TIMEOUT, BLOCKING_SEND_TIMEOUT_MS);
         }
         if (!(admitted instanceof UpgradeServlet.Admitted a)) {
