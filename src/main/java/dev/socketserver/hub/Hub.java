@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 
 /**
  * This node's index of clients by id, user and room.
@@ -44,7 +45,7 @@ public final class Hub {
 
     /** A new client of this node, sharing its writer pool and backlog. */
     public Client newClient(String id, String userId, Transport transport, long maxQueueBytes,
-                            java.util.function.BiConsumer<Client, Disconnect> onClose) {
+                            BiConsumer<Client, Disconnect> onClose) {
         return new Client(id, userId, transport, maxQueueBytes, writers, backlog, onClose);
     }
 

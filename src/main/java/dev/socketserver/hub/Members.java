@@ -31,53 +31,59 @@ final class Members {
 
     boolean add(Client c) {
         Large l = large;
-        if (l != null) {
-            return l.add(c);
+        if (l == null) {
+            synchronized (this) {
+                if ((l = large) == null) {
+                    return addSmall(c);
+                }
+            }
         }
-        synchronized (this) {
-            l = large;
-            if (l != null) {
-                return l.add(c);
-            }
-            Client[] a = small;
-            if (indexOf(a, c) >= 0) {
-                return false;
-            }
-            if (a.length == SMALL) {
-                Large grown = new Large(a);
-                grown.add(c);
-                large = grown;
-                small = NONE;
-                return true;
-            }
-            Client[] b = Arrays.copyOf(a, a.length + 1);
-            b[a.length] = c;
-            small = b;
-            return true;
-        }
+        return l.add(c);
     }
 
     boolean remove(Client c) {
         Large l = large;
-        if (l != null) {
-            return l.remove(c);
+        if (l == null) {
+            synchronized (this) {
+                if ((l = large) == null) {
+                    return removeSmall(c);
+                }
+            }
         }
-        synchronized (this) {
-            l = large;
-            if (l != null) {
-                return l.remove(c);
-            }
-            Client[] a = small;
-            int i = indexOf(a, c);
-            if (i < 0) {
-                return false;
-            }
-            Client[] b = a.length == 1 ? NONE : new Client[a.length - 1];
-            System.arraycopy(a, 0, b, 0, i);
-            System.arraycopy(a, i + 1, b, i, a.length - i - 1);
-            small = b;
+        return l.remove(c);
+    }
+
+    /** Holding this object's monitor, in the small shape. */
+    private boolean addSmall(Client c) {
+        Client[] a = small;
+        if (indexOf(a, c) >= 0) {
+            return false;
+        }
+        if (a.length == SMALL) {
+            Large grown = new Large(a);
+            grown.add(c);
+            large = grown;
+            small = NONE;
             return true;
         }
+        Client[] b = Arrays.copyOf(a, a.length + 1);
+        b[a.length] = c;
+        small = b;
+        return true;
+    }
+
+    /** Holding this object's monitor, in the small shape. */
+    private boolean removeSmall(Client c) {
+        Client[] a = small;
+        int i = indexOf(a, c);
+        if (i < 0) {
+            return false;
+        }
+        Client[] b = a.length == 1 ? NONE : new Client[a.length - 1];
+        System.arraycopy(a, 0, b, 0, i);
+        System.arraycopy(a, i + 1, b, i, a.length - i - 1);
+        small = b;
+        return true;
     }
 
     boolean isEmpty() {

@@ -10,6 +10,7 @@ import java.lang.reflect.Modifier;
 import java.net.URI;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -43,6 +44,7 @@ final class JettyTrim {
     private static volatile Object sharedEncoders;
     /** The last query-less request URI made; connections to the same address share it. */
     private static volatile URI lastBare;
+    private static final AtomicBoolean SAID = new AtomicBoolean();
 
     private JettyTrim() {
     }
@@ -78,11 +80,6 @@ final class JettyTrim {
         }
     }
 
-    /** Whether the trims apply in this container (after {@link JettyCore#available} said yes). */
-    static boolean applies() {
-        return F.READY;
-    }
-
     /**
      * Trims {@code session} (whose core session is {@code core}); call in {@code onOpen}, before
      * adding message handlers, so that they use the shared codecs.
@@ -98,6 +95,10 @@ final class JettyTrim {
             }
             shareCodecs(session);
             dropQuery(core);
+            if (!SAID.getAndSet(true)) {
+                LOG.info("WebSocket sessions trimmed for idle memory (Jetty 12.1: upgrade request released,"
+                        + " default codecs shared, query dropped from the negotiated URI)");
+            }
         } catch (Throwable t) {
             LOG.log(Level.FINE, "could not trim a Jetty session", t);
         }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -28,7 +29,7 @@ final class SessionTransport implements Transport {
     private static final Logger LOG = Logger.getLogger(SessionTransport.class.getName());
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     /** Said once per class loader (per deployment), on the first connection. */
-    private static final java.util.concurrent.atomic.AtomicBoolean SAID = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean SAID = new AtomicBoolean();
 
     private final Session session;
     private final Executor control;
@@ -67,10 +68,6 @@ final class SessionTransport implements Transport {
                     ? "WebSocket writes: Jetty core API (a client's queued frames go out batched, one flush per batch"
                             + (flusher != null ? ")" : "; frames processed one at a time)")
                     : "WebSocket writes: Jakarta API (one async send per frame) on " + session.getClass().getName());
-            if (conn != null && JettyTrim.applies()) {
-                LOG.info("WebSocket sessions trimmed for idle memory (Jetty 12.1: upgrade request released,"
-                        + " default codecs shared, query dropped from the negotiated URI)");
-            }
         }
     }
 

@@ -14,6 +14,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Everything the WebSocket edge shares across connections: the node, the verifier, the
@@ -26,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connection is closed with 4001 at most one sweep period after its token's {@code exp}.
  */
 public final class WebSocketGateway implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(WebSocketGateway.class.getName());
     /** Period of the token-expiry sweep. */
     static final long EXPIRY_SWEEP_MILLIS = 250;
 
@@ -71,8 +74,7 @@ public final class WebSocketGateway implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             // Never let one failure cancel the periodic task.
-            java.util.logging.Logger.getLogger(WebSocketGateway.class.getName())
-                    .log(java.util.logging.Level.WARNING, "token expiry sweep failed", e);
+            LOG.log(Level.WARNING, "token expiry sweep failed", e);
         }
     }
 

@@ -49,11 +49,10 @@ public final class WsEndpoint extends Endpoint {
     private volatile long expiresAtMillis = Long.MAX_VALUE;
     /** Made on the first inbound frame: most connections of a notification server never send one. */
     private CommandRateLimiter limiter;
-    /** A fragmented text message so far (null between messages) and its size in UTF-8 bytes. */
+    /** A fragmented text message so far; null between messages. */
     private StringBuilder fragments;
-    private long fragmentBytes;
-    /** Bytes of the binary message being received. */
-    private long binaryBytes;
+    /** UTF-8 bytes of the message being received (text or binary: WebSocket never interleaves them). */
+    private long messageBytes;
 
     WsEndpoint(WebSocketGateway gateway) {
         this.gateway = gateway;
@@ -141,58 +140,46 @@ public final class WsEndpoint extends Endpoint {
      * the container does for whole-message handlers.
      */
     private void onTextPart(String part, boolean last) {
-        StringBuilder f = fragments;
-        if (f == null && last) {
-            if (tooBig(part)) {
-                return;
-            }
-            fragmentBytes = 0;
+        // Every char is at least one UTF-8 byte, so a part longer than the room left is too big.
+        long room = gateway.config.wsMaxMessageBytes() - messageBytes;
+        if (overLimit(part.length() > room ? part.length() : RoomNames.utf8Length(part))) {
+            return;
+        }
+        if (last && fragments == null) {
+            messageBytes = 0;
             onText(part);
             return;
         }
-        if (f == null) {
-            fragments = f = new StringBuilder();
-        }
-        if (tooBig(part)) {
-            return;
-        }
+        StringBuilder f = fragments == null ? (fragments = new StringBuilder()) : fragments;
         f.append(part);
         if (last) {
             fragments = null;
-            fragmentBytes = 0;
+            messageBytes = 0;
             onText(f.toString());
         }
     }
 
-    /** Counts {@code part} into the message so far; closes with 1009 if that is over the limit. */
-    private boolean tooBig(String part) {
-        long room = gateway.config.wsMaxMessageBytes() - fragmentBytes;
-        // Every char is at least one UTF-8 byte, so a part longer than the room left is too big.
-        long bytes = part.length() > room ? part.length() : RoomNames.utf8Length(part);
-        fragmentBytes += bytes;
-        if (bytes <= room) {
+    /** Binary messages are refused with an error once whole; over the limit, closed with 1009. */
+    private void onBinaryPart(ByteBuffer part, boolean last) {
+        if (overLimit(part.remaining()) || !last) {
+            return;
+        }
+        messageBytes = 0;
+        if (admit()) {
+            reply(CommandCodec.error(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text"));
+        }
+    }
+
+    /** Counts {@code bytes} more of the current message; closes with 1009 once it is over the limit. */
+    private boolean overLimit(long bytes) {
+        messageBytes += bytes;
+        if (messageBytes <= gateway.config.wsMaxMessageBytes()) {
             return false;
         }
         fragments = null;
-        fragmentBytes = 0;
+        messageBytes = 0;
         client.close(Disconnect.MESSAGE_TOO_BIG);
         return true;
-    }
-
-    /** Binary messages are refused with an error once whole; over the limit, closed with 1009. */
-    private void onBinaryPart(ByteBuffer part, boolean last) {
-        binaryBytes += part.remaining();
-        if (binaryBytes > gateway.config.wsMaxMessageBytes()) {
-            binaryBytes = 0;
-            client.close(Disconnect.MESSAGE_TOO_BIG);
-            return;
-        }
-        if (last) {
-            binaryBytes = 0;
-            if (admit()) {
-                reply(CommandCodec.error(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text"));
-            }
-        }
     }
 
     private void onText(String text) {
