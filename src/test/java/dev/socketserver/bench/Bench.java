@@ -1,5 +1,6 @@
 package dev.socketserver.bench;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -73,7 +74,14 @@ public final class Bench {
                         .put("subscribed", stats.acked.sum()).put("enter_failed", stats.enterFailed.sum())
                         .put("connect_s", connectSeconds)
                         .put("handshakes_per_s", open / Math.max(connectSeconds, 1e-9));
-                Thread.sleep(opts.settleMs);
+                if (proc != null) {
+                    // At least --settle-ms, then until the server has finished its handshake work
+                    // (JIT, GC): under 50 ms of CPU per 0.5 s.
+                    Waits.untilSteady(() -> {
+                        long[] t = proc.userSystemTicks(); // 10 ms each
+                        return t[0] + t[1];
+                    }, 5, Duration.ofMillis(opts.settleMs), Duration.ofMillis(500), Duration.ofSeconds(30));
+                }
                 if (proc != null) {
                     Memory after = memory();
                     long n = Math.max(1, open);
@@ -185,22 +193,10 @@ public final class Bench {
         }
 
         /** Waits until {@code expected} arrived, or nothing arrived for {@code --drain-ms}. */
-        private void awaitDeliveries(java.util.function.LongSupplier received, long expected) throws InterruptedException {
-            long last = -1;
-            long lastChange = System.nanoTime();
-            while (true) {
-                long n = received.getAsLong();
-                if (n >= expected) {
-                    return;
-                }
-                if (n != last) {
-                    last = n;
-                    lastChange = System.nanoTime();
-                } else if (System.nanoTime() - lastChange > TimeUnit.MILLISECONDS.toNanos(opts.drainMs)) {
-                    log("gave up waiting: " + n + " of " + expected + " deliveries");
-                    return;
-                }
-                Thread.sleep(10);
+        private void awaitDeliveries(java.util.function.LongSupplier received, long expected) {
+            if (!Waits.untilDoneOrStuck(() -> received.getAsLong() >= expected, received,
+                    Duration.ofMillis(opts.drainMs), Duration.ofMillis(10), Duration.ofDays(1))) {
+                log("gave up waiting: " + received.getAsLong() + " of " + expected + " deliveries");
             }
         }
 
@@ -212,11 +208,8 @@ public final class Bench {
                 } catch (IllegalStateException e) {
                     log("no heap reading: " + e.getMessage()); // e.g. out of descriptors to run jcmd
                 }
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                // The GC gives memory back to the OS after the pause: read RSS once it stops falling.
+                Waits.untilSteady(proc::rssKb, 256, Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(5));
             }
             m.rssKb = proc.rssKb();
             return m;

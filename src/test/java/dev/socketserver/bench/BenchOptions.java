@@ -66,7 +66,8 @@ final class BenchOptions {
             "  --connect-concurrency N  handshakes in flight (default 48: Jetty's default accept backlog is 50)",
             "  --deadline-ms D        gRPC deadline per call (default 10000)",
             "  --drain-ms D           after the last publish, wait until no delivery for D ms (default 5000)",
-            "  --settle-ms D          idle time before the 'connected' RSS reading (default 1000)",
+            "  --settle-ms D          before the 'connected' RSS reading: at least D ms, then until the server used",
+            "                         under 50 ms of CPU in 0.5 s (at most 30 s more) (default 1000)",
             "  --connect-timeout-s S  bound on connecting and subscribing (default 600)",
             "  --jfr FILE             record the server with JFR (jcmd) during the measured phase",
             "  --label L              copied into the JSON line");

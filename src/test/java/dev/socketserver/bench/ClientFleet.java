@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The benchmark's WebSocket connections: a raw NIO client on {@code --client-threads} selector
@@ -20,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * ports, and is served by thread i mod T.
  */
 final class ClientFleet implements AutoCloseable {
-    private static final long HANDSHAKE_PENDING_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final Duration HANDSHAKE_PENDING = Duration.ofSeconds(30);
 
     private final BenchOptions opts;
     private final Stats stats;
@@ -85,30 +87,27 @@ final class ClientFleet implements AutoCloseable {
         // Every handshake finished, and (room mode) every open connection got its enter reply.
         // A handshake stuck in the server's accept queue (e.g. the server is out of file
         // descriptors) never answers: after 30 s without progress it counts as pending.
-        long lastDone = -1;
-        long lastProgress = System.nanoTime();
-        while (true) {
-            long open = stats.opened.sum();
-            long done = open + stats.handshakeFailed.sum();
-            boolean subscribed = !subscribe || stats.acked.sum() + stats.enterFailed.sum() >= open;
-            if (done >= opts.connections && subscribed) {
-                return;
-            }
-            long progress = done + stats.acked.sum();
-            if (progress != lastDone) {
-                lastDone = progress;
-                lastProgress = System.nanoTime();
-            } else if (System.nanoTime() - lastProgress > HANDSHAKE_PENDING_NANOS) {
-                pending = opts.connections - done;
-                Bench.log("giving up on " + pending + " handshakes (no progress for 30 s)");
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("connecting timed out: open " + open + ", failed "
-                        + stats.handshakeFailed.sum() + ", subscribed " + stats.acked.sum());
-            }
-            Thread.sleep(50);
+        boolean done;
+        try {
+            done = Waits.untilDoneOrStuck(this::allConnected,
+                    () -> stats.opened.sum() + stats.handshakeFailed.sum() + stats.acked.sum(),
+                    HANDSHAKE_PENDING, Duration.ofMillis(50),
+                    Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("connecting timed out: open " + stats.opened.sum() + ", failed "
+                    + stats.handshakeFailed.sum() + ", subscribed " + stats.acked.sum());
         }
+        if (!done) {
+            pending = opts.connections - (stats.opened.sum() + stats.handshakeFailed.sum());
+            Bench.log("giving up on " + pending + " handshakes (no progress for 30 s)");
+        }
+    }
+
+    /** Every handshake finished and, in room mode, every open connection got its enter reply. */
+    private boolean allConnected() {
+        long open = stats.opened.sum();
+        boolean subscribed = !subscribe || stats.acked.sum() + stats.enterFailed.sum() >= open;
+        return open + stats.handshakeFailed.sum() >= opts.connections && subscribed;
     }
 
     void resumeStalled() {

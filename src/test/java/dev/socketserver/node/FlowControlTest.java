@@ -14,6 +14,7 @@ import dev.socketserver.message.Target;
 import dev.socketserver.presence.memory.MemoryPresenceManager;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -95,6 +96,14 @@ class FlowControlTest {
         return new Held(reader, i, last);
     }
 
+    /** The reader catching up: completes its writes one at a time until {@code caughtUp}. */
+    private static void completeWritesUntil(HeldTransport t, Callable<Boolean> caughtUp) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            t.completeOne();
+            return caughtUp.call();
+        });
+    }
+
     @Test
     void aPublisherFasterThanTheReadersWaitsForThemInsteadOfOverflowingTheirQueues() {
         Node n = node(8L << 20);
@@ -108,14 +117,8 @@ class FlowControlTest {
         assertFalse(c.isClosed());
         // The reader catches up: the held publication completes.
         CompletableFuture<?> held = last;
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            t.completeOne();
-            return held.isDone();
-        });
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            t.completeOne();
-            return c.queuedBytes() == 0;
-        });
+        completeWritesUntil(t, held::isDone);
+        completeWritesUntil(t, () -> c.queuedBytes() == 0);
         assertEquals(i, t.frames.get(), "every publication reached the reader");
         assertFalse(c.isClosed());
     }
