@@ -31,8 +31,10 @@ import io.grpc.stub.StreamObserver;
 import jakarta.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -129,6 +131,33 @@ class FoundationIT {
             grpc.stub().notifyRoom(MessageWithRoom.newBuilder().setBase(GrpcClient.info("after-leave", "x")).setRoom(room).build());
             grpc.stub().broadcast(GrpcClient.info("marker-leave", "m"));
             assertEquals("marker-leave", c.nextJson().getString("entityId"));
+        }
+    }
+
+    @Test
+    void aClientEntersEveryRoomItMayBeInRightAfterConnecting() {
+        // Default settings: MAX_ROOMS_PER_CONNECTION=128 is more than CLIENT_COMMAND_BURST=100.
+        int rooms = 128;
+        String prefix = "dash-" + UUID.randomUUID() + "-";
+        try (WsClient c = connect(user())) {
+            for (int i = 0; i < rooms; i++) {
+                c.send("{\"id\":" + i + ",\"action\":\"enter\",\"room\":\"" + prefix + i + "\"}");
+            }
+            Set<Integer> entered = new HashSet<>();
+            for (int i = 0; i < rooms; i++) {
+                JsonObject reply = c.nextJson(o -> o.containsKey("id"));
+                assertTrue(reply.getBoolean("ok", false), reply.toString());
+                assertEquals(prefix + reply.getInt("id"), reply.getString("room"));
+                entered.add(reply.getInt("id"));
+            }
+            assertEquals(rooms, entered.size());
+            // Other commands still have their whole allowance; one more room is over the room limit.
+            assertTrue(c.request("{\"id\":\"after\",\"action\":\"ping\"}", "after").getBoolean("ok"));
+            JsonObject over = c.request("{\"id\":500,\"action\":\"enter\",\"room\":\"" + prefix + "x\"}", 500);
+            assertEquals("limit_exceeded", over.getJsonObject("error").getString("code"));
+            grpc.stub().notifyRoom(MessageWithRoom.newBuilder().setBase(GrpcClient.info("to-last", "x"))
+                    .setRoom(prefix + (rooms - 1)).build());
+            assertEquals(prefix + (rooms - 1), c.nextJson().getString("room"));
         }
     }
 

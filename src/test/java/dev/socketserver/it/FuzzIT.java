@@ -154,6 +154,7 @@ class FuzzIT {
                 return "close " + f.closeCode();
             }
             assertEquals(RawWebSocket.TEXT, f.opcode(), "unexpected opcode after " + h.describe());
+            assertEchoesId(h, f.text());
             JsonObject reply = WsClient.parse(f.text());
             if (reply.containsKey("error")) {
                 String code = reply.getJsonObject("error").getString("code");
@@ -165,7 +166,26 @@ class FuzzIT {
         }
     }
 
-    record Hostile(String kind, int opcode, byte[] payload) {
+    /** Replies put the id first, as written in the command: checked on the raw text. */
+    private static void assertEchoesId(Hostile h, String reply) {
+        if (ANY_ID.equals(h.id())) {
+            return;
+        }
+        if (h.id() == null) {
+            assertTrue(!reply.startsWith("{\"id\":"), reply + " after " + h.describe());
+        } else {
+            assertTrue(reply.startsWith("{\"id\":" + h.id() + ","), reply + " after " + h.describe());
+        }
+    }
+
+    /** For frames whose answer's id is not predictable. */
+    static final String ANY_ID = "?";
+
+    /**
+     * @param id the id the answer must carry, as written; {@code null} for none, {@link #ANY_ID}
+     *           when the generator cannot tell
+     */
+    record Hostile(String kind, int opcode, byte[] payload, String id) {
         String describe() {
             String p = new String(payload, 0, Math.min(payload.length, 120), StandardCharsets.ISO_8859_1);
             return kind + " (" + payload.length + " bytes: " + p + ")";
@@ -189,13 +209,13 @@ class FuzzIT {
         if (b.length == 1 && b[0] == '0') {
             b[0] = '1'; // "0" is the keep-alive, which is silently ignored by design
         }
-        return new Hostile(isUtf8(b) ? "random-utf8" : "invalid-utf8", RawWebSocket.TEXT, b);
+        return new Hostile(isUtf8(b) ? "random-utf8" : "invalid-utf8", RawWebSocket.TEXT, b, ANY_ID);
     }
 
     static Hostile binary(Random rnd) {
         byte[] b = new byte[rnd.nextInt(2000)];
         rnd.nextBytes(b);
-        return new Hostile("binary", RawWebSocket.BINARY, b);
+        return new Hostile("binary", RawWebSocket.BINARY, b, null);
     }
 
     static Hostile deepNesting(Random rnd) {
@@ -203,7 +223,7 @@ class FuzzIT {
         String open = rnd.nextBoolean() ? "[" : "{\"a\":";
         StringBuilder sb = new StringBuilder("{\"id\":1,\"action\":\"enter\",\"room\":");
         sb.append(open.repeat(depth));
-        return text("deep-nesting", sb.toString());
+        return text("deep-nesting", sb.toString(), "1");
     }
 
     static Hostile hugeNumber(Random rnd) {
@@ -212,14 +232,16 @@ class FuzzIT {
         String n = numbers[rnd.nextInt(numbers.length)];
         String[] shapes = {"{\"id\":%s,\"action\":\"ping\"}", "{\"action\":\"enter\",\"room\":%s}",
                 "{\"action\":%s}", "%s"};
-        return text("huge-number", String.format(shapes[rnd.nextInt(shapes.length)], n));
+        int shape = rnd.nextInt(shapes.length);
+        return text("huge-number", String.format(shapes[shape], n), shape == 0 ? idAsWritten(n) : null);
     }
 
     static Hostile hugeString(Random rnd) {
         String s = "x".repeat(256 + rnd.nextInt(60_000));
         String[] shapes = {"{\"id\":2,\"action\":\"enter\",\"room\":\"%s\"}", "{\"id\":\"%s\",\"action\":\"ping\"}",
                 "{\"id\":3,\"action\":\"%s\"}", "{\"id\":4,\"action\":\"refresh\",\"token\":\"%s\"}"};
-        return text("huge-string", String.format(shapes[rnd.nextInt(shapes.length)], s));
+        int shape = rnd.nextInt(shapes.length);
+        return text("huge-string", String.format(shapes[shape], s), new String[] {"2", null, "3", "4"}[shape]);
     }
 
     static Hostile wrongTypes(Random rnd) {
@@ -228,7 +250,9 @@ class FuzzIT {
         String[] shapes = {"{\"id\":5,\"action\":%s}", "{\"id\":6,\"action\":\"enter\",\"room\":%s}",
                 "{\"id\":%s,\"action\":\"enter\"}", "{\"id\":7,\"action\":\"leave\",\"room\":%s}",
                 "{\"id\":8,\"action\":\"refresh\",\"token\":%s}", "%s"};
-        return text("wrong-type", String.format(shapes[rnd.nextInt(shapes.length)], v));
+        int shape = rnd.nextInt(shapes.length);
+        return text("wrong-type", String.format(shapes[shape], v),
+                new String[] {"5", "6", idAsWritten(v), "7", "8", null}[shape]);
     }
 
     static Hostile unknownFields(Random rnd) {
@@ -236,32 +260,43 @@ class FuzzIT {
                 "{\"id\":10,\"action\":\"enter\",\"room\":\"fz-%d\",\"since\":\"yesterday\",\"extra\":true}",
                 "{\"id\":11,\"action\":\"leave\",\"room\":\"fz-%d\",\"__proto__\":{}}",
                 "{\"id\":12,\"Action\":\"enter\",\"room\":\"fz-%d\"}"};
-        return text("unknown-fields", String.format(shapes[rnd.nextInt(shapes.length)], rnd.nextInt(100)));
+        int shape = rnd.nextInt(shapes.length);
+        return text("unknown-fields", String.format(shapes[shape], rnd.nextInt(100)), Integer.toString(9 + shape));
     }
 
     static Hostile oversized(Random rnd) {
         byte[] b = new byte[64 * 1024 + 1 + rnd.nextInt(100_000)];
         java.util.Arrays.fill(b, (byte) 'a');
-        return new Hostile("oversized", rnd.nextBoolean() ? RawWebSocket.TEXT : RawWebSocket.BINARY, b);
+        return new Hostile("oversized", rnd.nextBoolean() ? RawWebSocket.TEXT : RawWebSocket.BINARY, b, ANY_ID);
     }
 
     static Hostile controlChars(Random rnd) {
         char c = (char) rnd.nextInt(0x20);
-        return text("control-char", String.format("{\"id\":13,\"action\":\"enter\",\"room\":\"a\\u%04xb\"}", (int) c));
+        return text("control-char", String.format("{\"id\":13,\"action\":\"enter\",\"room\":\"a\\u%04xb\"}", (int) c), "13");
     }
 
     static Hostile loneSurrogate(Random rnd) {
-        return text("lone-surrogate", "{\"id\":14,\"action\":\"enter\",\"room\":\"\\ud800x\"}");
+        return text("lone-surrogate", "{\"id\":14,\"action\":\"enter\",\"room\":\"\\ud800x\"}", "14");
     }
 
     static Hostile truncatedJson(Random rnd) {
         String full = "{\"id\":15,\"action\":\"enter\",\"room\":\"truncated\"}";
-        return text("truncated", full.substring(0, 1 + rnd.nextInt(full.length() - 2)));
+        String cut = full.substring(0, 1 + rnd.nextInt(full.length() - 2));
+        // The id is readable once it is followed by its comma.
+        return text("truncated", cut, cut.startsWith("{\"id\":15,") ? "15" : null);
     }
 
-    private static Hostile text(String kind, String s) {
+    /** A JSON number or string of at most 64 characters is echoed as written; anything else is no id. */
+    private static String idAsWritten(String value) {
+        boolean number = value.matches("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+        boolean string = value.matches("\"[^\"\\\\]*\"");
+        return (number && value.length() <= 64) || (string && value.length() <= 66) ? value : null;
+    }
+
+    private static Hostile text(String kind, String s, String id) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        return new Hostile(b.length > 64 * 1024 ? "oversized-" + kind : kind, RawWebSocket.TEXT, b);
+        boolean oversized = b.length > 64 * 1024;
+        return new Hostile(oversized ? "oversized-" + kind : kind, RawWebSocket.TEXT, b, oversized ? ANY_ID : id);
     }
 
     private static boolean isUtf8(byte[] b) {

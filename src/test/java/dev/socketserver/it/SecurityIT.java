@@ -26,9 +26,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -154,29 +156,89 @@ class SecurityIT {
     }
 
     @Test
-    void floodingGetsTooManyRequestsThenClose4004() throws Exception {
+    void floodingGetsTooManyRequestsWithTheCommandsIdThenClose4004() throws Exception {
+        flood(i -> "{\"id\":" + i + ",\"action\":\"ping\"}");
+    }
+
+    @Test
+    void roomCommandsHaveALargerAllowanceButFloodingWithThemIsLimitedToo() throws Exception {
+        // Rooms reserve 2 x MAX_ROOMS_PER_CONNECTION = 10 here, plus the burst of 10.
+        flood(i -> "{\"id\":\"f" + i + "\",\"action\":\"" + (i % 2 == 0 ? "enter" : "leave") + "\",\"room\":\"flood\"}");
+    }
+
+    /**
+     * Sends 80 commands at once: the first are answered, then each is refused with
+     * {@code too_many_requests} and its own id, then the connection is closed with 4004.
+     */
+    private static void flood(IntFunction<String> command) throws Exception {
         String t = token("f-" + UUID.randomUUID(), List.of("*"), 3600);
         try (RawWebSocket raw = RawWebSocket.connect(server.port(), "/ws?t=" + t, Map.of())) {
             assertEquals(101, raw.status());
-            for (int i = 0; i < 60; i++) {
-                raw.sendText("{\"action\":\"ping\"}");
+            List<String> sent = new ArrayList<>();
+            for (int i = 0; i < 80; i++) {
+                String c = command.apply(i);
+                sent.add(WsClient.parse(c).get("id").toString());
+                raw.sendText(c);
             }
-            boolean sawTooMany = false;
+            List<String> tooMany = new ArrayList<>();
+            List<String> answered = new ArrayList<>();
             int close = -2;
             for (int i = 0; i < 200 && close == -2; i++) {
                 RawWebSocket.Frame f = raw.read(Duration.ofSeconds(10));
                 if (f == null) {
                     break;
                 }
-                if (f.opcode() == RawWebSocket.TEXT && f.text().contains("too_many_requests")) {
-                    sawTooMany = true;
+                if (f.opcode() == RawWebSocket.TEXT) {
+                    JsonObject reply = WsClient.parse(f.text());
+                    assertTrue(reply.containsKey("id"), f.text());
+                    answered.add(reply.get("id").toString());
+                    if (reply.containsKey("error")) {
+                        assertEquals("too_many_requests", reply.getJsonObject("error").getString("code"), f.text());
+                        tooMany.add(reply.get("id").toString());
+                    }
                 } else if (f.opcode() == RawWebSocket.CLOSE) {
                     close = f.closeCode();
                 }
             }
-            assertTrue(sawTooMany);
             assertEquals(4004, close);
+            assertFalse(tooMany.isEmpty());
+            // Every command before the close got exactly one answer, with its own id.
+            assertEquals(answered.size(), new HashSet<>(answered).size(), answered.toString());
+            assertEquals(new HashSet<>(sent.subList(0, answered.size())), new HashSet<>(answered));
+            assertTrue(answered.size() < sent.size(), "closed before the flood ended");
         }
+    }
+
+    @Test
+    void everyErrorFrameCarriesTheCommandsId() {
+        String user = "ids-" + UUID.randomUUID();
+        try (WsClient c = WsClient.connect(url(token(user, List.of("ok-*"), 3600)))) {
+            assertErrorWithId(c, "{\"id\":1,\"action\":\"dance\"}", 1, "bad_request");
+            assertErrorWithId(c, "{\"action\":\"enter\",\"id\":\"two\"}", "two", "bad_request");
+            assertErrorWithId(c, "{\"id\":3,\"action\":\"enter\",\"room\":\"ok-1\",\"since\":{\"offset\":-1}}", 3, "bad_request");
+            // Malformed after the id, or over the parser's nesting limit: the id was still readable.
+            assertErrorWithId(c, "{\"id\":4,\"action\":\"enter\",\"room\":\"ok-", 4, "bad_request");
+            assertErrorWithId(c, "{\"id\":5,\"action\":\"enter\",\"room\":" + "[".repeat(1500), 5, "bad_request");
+            assertErrorWithId(c, "{\"id\":6,\"action\":\"enter\",\"room\":\"secret\"}", 6, "forbidden");
+            assertErrorWithId(c, "{\"id\":7,\"action\":\"refresh\",\"token\":\"not-a-jwt\"}", 7, "unauthorized");
+            assertErrorWithId(c, "{\"id\":8,\"action\":\"refresh\",\"token\":\"" + token("other", List.of(), 3600) + "\"}",
+                    8, "forbidden");
+            for (int i = 0; i < 5; i++) {
+                assertTrue(c.enter("ok-" + i).getBoolean("ok"));
+            }
+            assertErrorWithId(c, "{\"id\":9,\"action\":\"enter\",\"room\":\"ok-5\"}", 9, "limit_exceeded");
+            // Only frames whose id cannot be read are answered without one.
+            c.send("{\"id\":{\"x\":1},\"action\":\"ping\"}");
+            JsonObject invalidId = c.nextJson();
+            assertEquals("bad_request", invalidId.getJsonObject("error").getString("code"));
+            assertFalse(invalidId.containsKey("id"), invalidId.toString());
+        }
+    }
+
+    private static void assertErrorWithId(WsClient c, String command, Object id, String code) {
+        JsonObject reply = c.request(command, id);
+        assertTrue(reply.containsKey("error"), command + " => " + reply);
+        assertEquals(code, reply.getJsonObject("error").getString("code"), command + " => " + reply);
     }
 
     @Test

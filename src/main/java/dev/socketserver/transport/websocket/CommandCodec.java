@@ -15,8 +15,9 @@ import java.io.StringReader;
 
 /**
  * Parses client frames into {@link Command}s and renders replies. Every problem becomes a
- * {@link CommandException} carrying the command's id (when one could be read) and a
- * {@code bad_request}, so the caller can answer with an error frame and keep the connection.
+ * {@link CommandException} carrying the command's id (whenever the frame carried a valid one,
+ * even if the rest is malformed) and a {@code bad_request}, so the caller can answer with an
+ * error frame and keep the connection.
  */
 final class CommandCodec {
     private final JsonProvider json = JsonProvider.provider();
@@ -33,20 +34,27 @@ final class CommandCodec {
         }
     }
 
-    Command parse(String text) throws CommandException {
+    /**
+     * Parses a frame whose {@code head} (its id and action) {@link CommandHead#scan} found; the
+     * id comes from the head, so a frame that turns out malformed is still answered with it.
+     */
+    Command parse(CommandHead head, String text) throws CommandException {
         JsonValue value;
         try (JsonReader reader = json.createReader(new StringReader(text))) {
             value = reader.readValue();
         } catch (JsonException e) {
-            throw new CommandException(null, ServerException.badRequest("malformed JSON"));
+            throw new CommandException(head.id(), ServerException.badRequest("malformed JSON"));
         } catch (RuntimeException e) {
             // Parsson reports its safety limits (nesting depth, number size) as plain runtime exceptions.
-            throw new CommandException(null, ServerException.badRequest("JSON exceeds a parser limit: " + e.getMessage()));
+            throw new CommandException(head.id(), ServerException.badRequest("JSON exceeds a parser limit: " + e.getMessage()));
         }
         if (!(value instanceof JsonObject obj)) {
             throw new CommandException(null, ServerException.badRequest("a command must be a JSON object"));
         }
-        String id = readId(obj);
+        if (head.idProblem() != null) {
+            throw new CommandException(null, ServerException.badRequest(head.idProblem()));
+        }
+        String id = head.id();
         JsonValue action = obj.get("action");
         if (!(action instanceof JsonString a)) {
             throw new CommandException(id, ServerException.badRequest("action must be a string"));
@@ -59,21 +67,6 @@ final class CommandCodec {
             default -> throw new CommandException(id,
                     ServerException.badRequest("unknown action; expected enter, leave, ping or refresh"));
         };
-    }
-
-    private static String readId(JsonObject obj) throws CommandException {
-        JsonValue id = obj.get("id");
-        if (id == null || id.getValueType() == JsonValue.ValueType.NULL) {
-            return null;
-        }
-        if (id.getValueType() == JsonValue.ValueType.NUMBER || id.getValueType() == JsonValue.ValueType.STRING) {
-            String raw = id.toString();
-            if (raw.length() > 64) {
-                throw new CommandException(null, ServerException.badRequest("id must be at most 64 characters"));
-            }
-            return raw;
-        }
-        throw new CommandException(null, ServerException.badRequest("id must be a number or a string"));
     }
 
     private static StreamPosition since(JsonObject obj, String id) throws CommandException {

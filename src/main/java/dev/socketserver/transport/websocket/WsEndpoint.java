@@ -110,20 +110,24 @@ public final class WsEndpoint extends Endpoint {
         });
     }
 
-    /** Liveness and rate limit for every inbound frame; false if the frame must be dropped. */
-    private boolean admit() {
+    /**
+     * Liveness and rate limit for every inbound frame; false if the frame must be dropped (a
+     * refused frame is answered with its id, read by the cheap scan that found {@code head}).
+     */
+    private boolean admit(CommandHead head) {
         client.onPong();
         CommandRateLimiter l = limiter;
         if (l == null) {
             // A bucket made at open would be full by now too: same limits as one made then.
-            limiter = l = new CommandRateLimiter(gateway.config.commandRate(), gateway.config.commandBurst());
+            limiter = l = new CommandRateLimiter(gateway.config.commandRate(), gateway.config.commandBurst(),
+                    gateway.config.maxRoomsPerConnection());
         }
-        switch (l.onFrame()) {
+        switch (l.onFrame(head.isRoomCommand())) {
             case ALLOW -> {
                 return true;
             }
             case REJECT -> {
-                reply(CommandCodec.error(null, ErrorCode.TOO_MANY_REQUESTS,
+                reply(CommandCodec.error(head.id(), ErrorCode.TOO_MANY_REQUESTS,
                         "more than " + (long) gateway.config.commandRate() + " commands per second; slow down"));
                 return false;
             }
@@ -165,7 +169,7 @@ public final class WsEndpoint extends Endpoint {
             return;
         }
         messageBytes = 0;
-        if (admit()) {
+        if (admit(CommandHead.NONE)) {
             reply(CommandCodec.error(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text"));
         }
     }
@@ -184,12 +188,14 @@ public final class WsEndpoint extends Endpoint {
 
     private void onText(String text) {
         Client c = client;
-        if (!admit() || "0".equals(text)) {
-            return; // "0" is the old client keep-alive
+        boolean keepAlive = "0".equals(text); // the old client keep-alive: counted, then ignored
+        CommandHead head = keepAlive ? CommandHead.NONE : CommandHead.scan(text);
+        if (!admit(head) || keepAlive) {
+            return;
         }
         Command cmd;
         try {
-            cmd = gateway.codec.parse(text);
+            cmd = gateway.codec.parse(head, text);
         } catch (CommandCodec.CommandException e) {
             reply(CommandCodec.error(e.id, e.error.code(), e.error.getMessage()));
             return;
