@@ -13,7 +13,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * The quick start ({@code mvn -Pdev}): the real WAR in embedded Jetty on HTTP_PORT (3003) and
  * GRPC_PORT (9003), each serving HTTP, WebSocket and h2c gRPC. Dev defaults only: a documented
  * JWT secret and API_INSECURE=true. Environment variables override them. Prints ready-to-use
- * tokens for the demo users.
+ * tokens for the demo users. Stopped by the JVM's shutdown (Ctrl-C, SIGTERM): a shutdown hook
+ * undeploys the app and stops Jetty; {@code mvn -Pdev} runs this class in Maven's own JVM so that
+ * nothing outlives the signal or prints after the server's lines ({@code DevServerIT}).
  *
  * <p>Jetty's thread pool is capped at {@code JETTY_MAX_THREADS} (default {@value #DEFAULT_MAX_THREADS};
  * Jetty's own default is 200). Every 25 s the heartbeat pings all idle connections and their
@@ -43,16 +45,7 @@ public final class DevServer {
         if (server.server().getThreadPool() instanceof QueuedThreadPool pool) {
             pool.setMaxThreads(Math.max(pool.getMinThreads(), maxThreads));
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.close();
-            } catch (Exception e) {
-                e.printStackTrace();
-            } finally {
-                stopped.countDown();
-            }
-        }));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server), "dev-server-stop"));
         System.out.println();
         System.out.println("socket-server (dev) is up: http/ws/grpc on :" + server.port(0) + " and :" + server.port(1));
         for (String user : new String[] {"alice", "bob"}) {
@@ -61,7 +54,20 @@ public final class DevServer {
             System.out.println("  " + user + ": ws://localhost:" + server.port(0) + "/ws?t=" + token);
         }
         System.out.println("Ctrl-C stops it.");
-        stopped.await();
+        // Only the JVM's shutdown (Ctrl-C, SIGTERM) ends the server. main never returns, so a
+        // launcher running it in-process (mvn -Pdev, exec:java) has nothing to report after the
+        // server's own shutdown lines.
+        new CountDownLatch(1).await();
+    }
+
+    /** Undeploys (every WebSocket closed with 1001) and stops Jetty; a failure is one line, not a trace. */
+    private static void stop(EmbeddedJetty server) {
+        try {
+            server.close();
+            System.out.println("socket-server (dev) stopped");
+        } catch (Exception e) {
+            System.out.println("socket-server (dev) stopped with an error: " + e);
+        }
     }
 
     private static String env(String name, String def) {
