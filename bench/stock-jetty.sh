@@ -8,7 +8,9 @@
 #
 # JETTY_HOME defaults to the distribution the integration tests unpack (target/dist/jetty-home-*).
 # Environment: JETTY_JAVA_OPTS, REPEAT (fresh server each), RESULTS (default
-# target/bench/stock-jetty.jsonl), server settings (HEAP_GIVE_BACK, ...) pass through.
+# target/bench/stock-jetty.jsonl), server settings pass through. HEAP_GIVE_BACK defaults to true
+# here (it is off by default in the server), so that with no JVM options the runs stay comparable
+# with the recorded ones, which G1 heap give-back was part of; HEAP_GIVE_BACK=false measures G1's defaults.
 # Needs a previous `bench/run.sh` or `mvn verify` (target/ with the WAR and the test classpath).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +27,7 @@ rm -rf "$BASE"
 bash deploy/jetty/make-base.sh "$JETTY_HOME" "$BASE" target/socket-server.war >/dev/null
 CP="target/test-classes:target/classes:$(cat target/bench/classpath.txt)"
 export AUTH_JWT_SECRET=${AUTH_JWT_SECRET:-dev-secret-change-me-0123456789abcdef}
+export HEAP_GIVE_BACK=${HEAP_GIVE_BACK:-true}
 for ((rep = 1; rep <= REPEAT; rep++)); do
   log=target/bench/stock-jetty-$rep.log
   # shellcheck disable=SC2086

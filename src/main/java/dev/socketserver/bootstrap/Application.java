@@ -55,7 +55,7 @@ final class Application {
             List<String> set = HeapGiveBack.apply();
             if (!set.isEmpty()) {
                 LOG.info("JVM heap give-back: set " + String.join(", ", set)
-                        + " (they were at the JVM's defaults; HEAP_GIVE_BACK=false leaves them)");
+                        + " for the whole JVM (HEAP_GIVE_BACK=true; they were at the JVM's defaults)");
             }
         }
         node = new Node(new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),

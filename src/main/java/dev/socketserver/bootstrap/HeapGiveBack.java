@@ -15,9 +15,9 @@ import java.util.logging.Logger;
  * deploy) makes G1 grow the heap, and by default it shrinks it only while more than 70% is free
  * after a GC, so a stock container JVM kept about 3× the live heap resident: measured in the
  * stock Jetty 12.1 distribution at 10,000 idle connections, 26.6 KB of RSS per connection for
- * 6.5 KB of live heap. The values are those docs/DEPLOYING.md recommends; they hold for the
- * JVM's life (also for other webapps in the same container) and {@code HEAP_GIVE_BACK=false}
- * turns this off.
+ * 6.5 KB of live heap. The values are those docs/DEPLOYING.md recommends as JVM options; set
+ * from here they hold for the JVM's life, also for other webapps in the same container, which is
+ * why this runs only when {@code HEAP_GIVE_BACK=true} (opt-in).
  */
 final class HeapGiveBack {
     private static final Logger LOG = Logger.getLogger(HeapGiveBack.class.getName());

@@ -100,7 +100,7 @@ public record Config(
                 s.duration("HANDSHAKE_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
                 historyPolicy(s),
                 s.list("PRESENCE_EVENTS"),
-                s.bool("HEAP_GIVE_BACK", true));
+                s.bool("HEAP_GIVE_BACK", false));
         if (!tokenKey.matches("[A-Za-z0-9_.~-]+")) {
             s.problems().add("TOKEN_KEY=" + tokenKey + ": must be a plain query parameter name");
         }

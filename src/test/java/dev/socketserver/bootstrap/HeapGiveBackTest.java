@@ -1,10 +1,12 @@
 package dev.socketserver.bootstrap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import com.sun.management.VMOption;
+import dev.socketserver.config.Config;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +17,12 @@ import org.junit.jupiter.api.Test;
 class HeapGiveBackTest {
     private static final Map<String, String> WANTED = Map.of(
             "MinHeapFreeRatio", "10", "MaxHeapFreeRatio", "20", "G1PeriodicGCInterval", "60000");
+
+    @Test
+    void isOptIn() {
+        assertFalse(Config.load(name -> null).heapGiveBack(), "off by default: a webapp leaves its container's JVM alone");
+        assertTrue(Config.load(name -> name.equals("HEAP_GIVE_BACK") ? "true" : null).heapGiveBack());
+    }
 
     @Test
     void setsOnlyFlagsAtTheirDefaultsAndLeavesThemAloneAfterwards() {
