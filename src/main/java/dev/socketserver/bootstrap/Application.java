@@ -36,6 +36,7 @@ final class Application {
 
     Application(ServletContext context) {
         config = Config.load(Config.standardSource(context::getInitParameter));
+        LOG.info("settings: " + ConfigDump.json(config));
         TokenVerifier configured;
         try {
             configured = TokenVerifiers.fromSettings(config.jwtSecret(), config.jwtPublicKey(),

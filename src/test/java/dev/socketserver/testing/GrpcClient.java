@@ -10,8 +10,17 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** A real grpc-java client (h2c prior knowledge) with deadlines and the test API key. */
 public final class GrpcClient implements AutoCloseable {
@@ -43,6 +52,49 @@ public final class GrpcClient implements AutoCloseable {
                 applier.apply(m);
             }
         };
+    }
+
+    /** Asks gRPC server reflection (v1) one question; returns its answers. */
+    public List<ServerReflectionResponse> reflect(ServerReflectionRequest question) {
+        CompletableFuture<List<ServerReflectionResponse>> answers = new CompletableFuture<>();
+        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .serverReflectionInfo(new StreamObserver<>() {
+                    private final List<ServerReflectionResponse> got = new ArrayList<>();
+
+                    @Override
+                    public void onNext(ServerReflectionResponse r) {
+                        got.add(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        answers.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        answers.complete(got);
+                    }
+                });
+        requests.onNext(question);
+        requests.onCompleted();
+        try {
+            return answers.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("reflection failed", e);
+        }
+    }
+
+    /** The service names server reflection lists. */
+    public List<String> reflectedServices() {
+        List<String> names = new ArrayList<>();
+        reflect(ServerReflectionRequest.newBuilder().setListServices("").build()).forEach(
+                r -> r.getListServicesResponse().getServiceList().forEach(s -> names.add(s.getName())));
+        return names;
     }
 
     public static Message info(String entityId, String text) {

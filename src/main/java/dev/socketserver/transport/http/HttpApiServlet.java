@@ -5,7 +5,6 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.socketserver.auth.ApiKeys;
 import dev.socketserver.error.ErrorCode;
-import dev.socketserver.message.Json;
 import dev.socketserver.transport.grpc.BodyRenderer;
 import dev.socketserver.transport.grpc.NotificationGrpcService;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
@@ -213,13 +212,6 @@ public final class HttpApiServlet extends HttpServlet {
     }
 
     private static void error(HttpServletResponse resp, int status, ErrorCode code, String message) throws IOException {
-        StringBuilder sb = new StringBuilder("{\"error\":{\"code\":");
-        Json.quote(sb, code.wire()).append(",\"message\":");
-        byte[] out = Json.quote(sb, message).append("}}").toString().getBytes(StandardCharsets.UTF_8);
-        resp.setStatus(status);
-        resp.setContentType("application/json");
-        resp.setCharacterEncoding("UTF-8");
-        resp.setContentLength(out.length);
-        resp.getOutputStream().write(out);
+        HttpErrors.send(resp, status, code, message);
     }
 }

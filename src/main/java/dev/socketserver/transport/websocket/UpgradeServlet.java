@@ -3,6 +3,7 @@ package dev.socketserver.transport.websocket;
 import dev.socketserver.auth.Principal;
 import dev.socketserver.error.ErrorCode;
 import dev.socketserver.error.ServerException;
+import dev.socketserver.transport.http.HttpErrors;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -238,12 +239,7 @@ final class UpgradeServlet extends HttpServlet {
         }
     }
 
-    static void refuse(HttpServletResponse resp, int status, ErrorCode code, String message) throws IOException {
-        resp.setStatus(status);
-        resp.setContentType("application/json");
-        resp.setCharacterEncoding("UTF-8");
-        byte[] body = CommandCodec.error(null, code, message).getBytes(StandardCharsets.UTF_8);
-        resp.setContentLength(body.length);
-        resp.getOutputStream().write(body);
+    private static void refuse(HttpServletResponse resp, int status, ErrorCode code, String message) throws IOException {
+        HttpErrors.send(resp, status, code, message);
     }
 }

@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.testing.GrpcClient;
+import dev.socketserver.testing.HttpApi;
 import dev.socketserver.testing.RawWebSocket;
 import dev.socketserver.testing.Tokens;
 import dev.socketserver.testing.WsClient;
 import dev.socketserver.transport.grpc.proto.MessageWithRoom;
 import dev.socketserver.transport.grpc.proto.MessageWithUser;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
 import jakarta.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -181,6 +184,27 @@ abstract class DistributionSmokeTest {
             raw.send(0, part, true);
             assertEquals(1009, raw.awaitClose(Duration.ofSeconds(10)));
         }
+    }
+
+    /**
+     * The WAR leaves out jars that nothing loads (pom.xml, {@code packagingExcludes}); here, unlike
+     * in embedded Jetty, no class path behind the webapp could make up for one that was needed.
+     */
+    @Test
+    @Order(7)
+    void reflectionAndTheHttpApiRunOnTheJarsTheWarShips() {
+        List<String> services = grpc.reflectedServices();
+        assertTrue(services.contains("notifications.NotificationService"), services.toString());
+        List<ServerReflectionResponse> file = grpc.reflect(ServerReflectionRequest.newBuilder()
+                .setFileContainingSymbol("notifications.NotificationService").build());
+        assertFalse(file.get(0).getFileDescriptorResponse().getFileDescriptorProtoList().isEmpty(), file.toString());
+        HttpApi.Response info = HttpApi.post(server.httpPort(), "Info", "{}");
+        assertEquals(200, info.status());
+        assertFalse(info.body().getString("nodeId").isEmpty());
+        // Error bodies are bound by JSON-B (Yasson).
+        HttpApi.Response noKey = HttpApi.send(server.httpPort(), "Info", "POST", "{}", null);
+        assertEquals(401, noKey.status());
+        assertEquals("unauthorized", noKey.body().getJsonObject("error").getString("code"));
     }
 
     @Test

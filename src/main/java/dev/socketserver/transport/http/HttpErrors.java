@@ -1,0 +1,47 @@
+package dev.socketserver.transport.http;
+
+import dev.socketserver.error.ErrorCode;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Every HTTP error response of the server, the backend API's and the WebSocket handshake's
+ * refusals alike: a status and the JSON body {@code {"error":{"code":...,"message":...}}}, bound
+ * by JSON-B from {@link Body}. Errors are rare, so binding them costs nothing that matters;
+ * notifications and command replies, sent all the time, are written by hand.
+ */
+public final class HttpErrors {
+    /** Thread-safe; made on the first error, so a server that never refuses never loads the binder. */
+    private static final class Binder {
+        static final Jsonb JSONB = JsonbBuilder.create();
+    }
+
+    /** The body of an error response. */
+    public record Body(Detail error) {
+    }
+
+    /** {@code code}: an {@link ErrorCode#wire()} word; {@code message}: for people. */
+    public record Detail(String code, String message) {
+    }
+
+    private HttpErrors() {
+    }
+
+    /** {@code {"error":{"code":"bad_request","message":"..."}}}. */
+    public static String json(ErrorCode code, String message) {
+        return Binder.JSONB.toJson(new Body(new Detail(code.wire(), message)));
+    }
+
+    /** Sends {@code status} with the JSON error body; headers set before (Allow, Retry-After, ...) stay. */
+    public static void send(HttpServletResponse resp, int status, ErrorCode code, String message) throws IOException {
+        byte[] body = json(code, message).getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(status);
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.setContentLength(body.length);
+        resp.getOutputStream().write(body);
+    }
+}
