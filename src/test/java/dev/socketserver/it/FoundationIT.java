@@ -161,9 +161,12 @@ class FoundationIT {
         try (WsClient c = connect(user())) {
             c.send("0");
             c.send("{\"action\":\"enter\",\"room\":\"" + room + "\"}");
-            grpc.stub().notifyRoom(MessageWithRoom.newBuilder().setBase(GrpcClient.info("q", "x")).setRoom(room).build());
+            // A connection's frames are handled in order: once the ping is answered, the enter is done.
+            c.send("{\"id\":\"sync\",\"action\":\"ping\"}");
             JsonObject first = c.nextJson();
-            assertEquals("q", first.getString("entityId"), "no reply frame before the notification: " + first);
+            assertEquals("sync", first.getString("id", null), "no reply frame before the ping's: " + first);
+            grpc.stub().notifyRoom(MessageWithRoom.newBuilder().setBase(GrpcClient.info("q", "x")).setRoom(room).build());
+            assertEquals("q", c.nextJson().getString("entityId"));
         }
     }
 
