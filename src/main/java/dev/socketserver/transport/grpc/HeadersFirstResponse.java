@@ -26,8 +26,8 @@ import java.util.function.Supplier;
  * reach the client as headers (grpc-servlet's ordinary response: headers, trailer supplier,
  * messages, trailers). When {@code grpc-status} is added before any trailer supplier was set,
  * the held headers and every header added after it become the trailers (so status details
- * stay in the trailers, where clients look for them). Not thread-safe: grpc-servlet writes a
- * call's headers and trailers from one thread at a time.
+ * stay in the trailers, where clients look for them). No synchronisation of its own, like the
+ * container's response it wraps: grpc-servlet writes one call's headers and trailers in turn.
  */
 final class HeadersFirstResponse extends HttpServletResponseWrapper {
     private static final String GRPC_STATUS = "grpc-status";
