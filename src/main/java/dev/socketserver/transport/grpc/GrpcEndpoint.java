@@ -203,7 +203,7 @@ public final class GrpcEndpoint implements AutoCloseable {
 
         @Override
         protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-            adapter.doPost(req, resp);
+            adapter.doPost(req, new HeadersFirstResponse(resp));
         }
     }
 }

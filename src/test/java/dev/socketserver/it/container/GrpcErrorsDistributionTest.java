@@ -1,0 +1,427 @@
+package dev.socketserver.it.container;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Empty;
+import dev.socketserver.testing.GrpcClient;
+import dev.socketserver.testing.HttpApi;
+import dev.socketserver.transport.grpc.proto.DisconnectRequest;
+import dev.socketserver.transport.grpc.proto.HistoryRequest;
+import dev.socketserver.transport.grpc.proto.Message;
+import dev.socketserver.transport.grpc.proto.MessageWithRoom;
+import dev.socketserver.transport.grpc.proto.MessageWithUser;
+import dev.socketserver.transport.grpc.proto.NotificationServiceGrpc;
+import dev.socketserver.transport.grpc.proto.PresenceRequest;
+import dev.socketserver.transport.grpc.proto.PresenceStatsRequest;
+import dev.socketserver.transport.grpc.proto.PublishRequest;
+import dev.socketserver.transport.grpc.proto.SubscribeRequest;
+import dev.socketserver.transport.grpc.proto.UnsubscribeRequest;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every error a gRPC client can get from the WAR in a stock container, with the exact status
+ * code and description: each RPC's bad input (INVALID_ARGUMENT), a missing or wrong API key on
+ * every method (UNAUTHENTICATED), a message over {@code MAX_PUBLISH_BYTES}
+ * (RESOURCE_EXHAUSTED), an unknown method (UNIMPLEMENTED), the HTTP API's NOT_FOUND, deadline
+ * and cancellation, a grpc-js client (so the wire format is checked, not only grpc-java's
+ * reading of it) and, last, what callers get while the node stops. Tomcat needs
+ * {@code HeadersFirstResponse} for all of these: without it every status above arrives as
+ * INTERNAL.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class GrpcErrorsDistributionTest {
+    /** {@code MAX_PUBLISH_BYTES}' default, enforced by grpc-servlet as the largest inbound message. */
+    static final int MAX_PUBLISH_BYTES = 1 << 20;
+    static final String MISSING_KEY = "missing API key: send 'authorization: Bearer <key>'";
+    static final String WRONG_KEY = "invalid API key";
+    static final String NO_TARGET = "a target is required: all, room or userId";
+    static final String EMPTY_USER = "userId must not be empty";
+    static final String EMPTY_ROOM = "room must be a non-empty string";
+    static final String LONG_ROOM = "room must be at most 255 bytes of UTF-8";
+    static final String CONTROL_ROOM = "room must not contain control characters";
+    static final String BAD_BODY = "message: the bytes are not a valid google.protobuf.StringValue";
+    static final String UNKNOWN_METHOD = "notifications.NotificationService/NoSuchMethod";
+
+    DistributionServer server;
+    GrpcClient grpc;
+
+    /** A new, not yet started server. */
+    abstract DistributionServer newServer();
+
+    /**
+     * The status a call to a service the WAR does not serve gets: the container answers the
+     * path itself (no gRPC servlet is mapped there), with an HTTP error that clients map.
+     */
+    abstract Status.Code unknownServiceCode();
+
+    /** The HTTP status the container answers an unknown service path with. */
+    abstract int unknownServiceHttpStatus();
+
+    /**
+     * Whether a call its client cancels (explicitly or by its deadline) leaves the other calls
+     * on the same HTTP/2 connection alone. docs/DEPLOYING.md says what Tomcat does instead.
+     */
+    abstract boolean cancellationSparesTheConnection();
+
+    @BeforeAll
+    void startServer() throws Exception {
+        server = newServer();
+        try {
+            server.start();
+        } catch (RuntimeException | Error e) {
+            server.stop();
+            throw e;
+        }
+        grpc = new GrpcClient(server.httpPort());
+    }
+
+    @AfterAll
+    void stopServer() throws Exception {
+        try {
+            if (grpc != null) {
+                grpc.close();
+            }
+        } finally {
+            if (server != null) {
+                server.stop();
+            }
+        }
+    }
+
+    /** A status the call must end with; the failure message names the call. */
+    static void assertStatus(Status.Code code, String description, String call, Runnable invoke) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, invoke::run, call + " succeeded");
+        assertEquals(code, e.getStatus().getCode(), call + ": " + e.getStatus());
+        assertEquals(description, e.getStatus().getDescription(), call + ": " + e.getStatus());
+    }
+
+    NotificationServiceGrpc.NotificationServiceBlockingStub api() {
+        return grpc.stub();
+    }
+
+    /** The old contract's service name ({@code notificationspb.NotificationService}). */
+    dev.socketserver.transport.grpc.proto.alias.NotificationServiceGrpc.NotificationServiceBlockingStub oldApi() {
+        return dev.socketserver.transport.grpc.proto.alias.NotificationServiceGrpc.newBlockingStub(grpc.channel())
+                .withDeadlineAfter(10, TimeUnit.SECONDS).withCallCredentials(GrpcClient.bearer(GrpcClient.API_KEY));
+    }
+
+    /** A body whose bytes do not decode as the type it names. */
+    static Message badBody() {
+        return Message.newBuilder().setEntityId("e").setMessage(Any.newBuilder()
+                .setTypeUrl("type.googleapis.com/google.protobuf.StringValue")
+                .setValue(ByteString.copyFrom(new byte[] {0x0a, 0x05, 'a'}))).build();
+    }
+
+    static Arguments invalid(String call, String description, Consumer<GrpcErrorsDistributionTest> invoke) {
+        return arguments(call, description, invoke);
+    }
+
+    /** Each RPC of the README's table with each kind of bad input it can get. */
+    static Stream<Arguments> invalidRequests() {
+        String longRoom = "r".repeat(256);
+        return Stream.of(
+                invalid("Broadcast(undecodable body)", BAD_BODY, t -> t.api().broadcast(badBody())),
+                invalid("NotifyRoom(room: \"\")", "room is present but empty; omit it to notify everyone",
+                        t -> t.api().notifyRoom(MessageWithRoom.newBuilder().setRoom("").build())),
+                invalid("NotifyRoom(room of 256 bytes)", LONG_ROOM,
+                        t -> t.api().notifyRoom(MessageWithRoom.newBuilder().setRoom(longRoom).build())),
+                invalid("NotifyRoom(room with a control character)", CONTROL_ROOM,
+                        t -> t.api().notifyRoom(MessageWithRoom.newBuilder().setRoom("a\u0001b").build())),
+                invalid("NotifyRoom(undecodable body)", BAD_BODY,
+                        t -> t.api().notifyRoom(MessageWithRoom.newBuilder().setBase(badBody()).setRoom("r").build())),
+                invalid("PrivateNotify(userId: \"\")", EMPTY_USER,
+                        t -> t.api().privateNotify(MessageWithUser.newBuilder().setUserId("").build())),
+                invalid("PrivateNotify(undecodable body)", BAD_BODY,
+                        t -> t.api().privateNotify(MessageWithUser.newBuilder().setBase(badBody()).setUserId("u").build())),
+                invalid("Publish(no target)", NO_TARGET, t -> t.api().publish(PublishRequest.getDefaultInstance())),
+                invalid("Publish(room: \"\")", EMPTY_ROOM, t -> t.api().publish(PublishRequest.newBuilder().setRoom("").build())),
+                invalid("Publish(room of 256 bytes)", LONG_ROOM,
+                        t -> t.api().publish(PublishRequest.newBuilder().setRoom(longRoom).build())),
+                invalid("Publish(userId: \"\")", EMPTY_USER,
+                        t -> t.api().publish(PublishRequest.newBuilder().setUserId("").build())),
+                invalid("Publish(idempotencyKey of 257 characters)", "idempotencyKey must be at most 256 characters",
+                        t -> t.api().publish(PublishRequest.newBuilder().setAll(Empty.getDefaultInstance())
+                                .setIdempotencyKey("k".repeat(257)).build())),
+                invalid("Publish(undecodable body)", BAD_BODY,
+                        t -> t.api().publish(PublishRequest.newBuilder().setAll(Empty.getDefaultInstance())
+                                .setMessage(badBody()).build())),
+                invalid("History(no target)", NO_TARGET, t -> t.api().history(HistoryRequest.getDefaultInstance())),
+                invalid("History(limit: -1)", "limit must be >= 0",
+                        t -> t.api().history(HistoryRequest.newBuilder().setAll(Empty.getDefaultInstance()).setLimit(-1).build())),
+                invalid("History(room: \"\")", EMPTY_ROOM, t -> t.api().history(HistoryRequest.newBuilder().setRoom("").build())),
+                invalid("History(room with a control character)", CONTROL_ROOM,
+                        t -> t.api().history(HistoryRequest.newBuilder().setRoom("a\nb").build())),
+                invalid("History(userId: \"\")", EMPTY_USER,
+                        t -> t.api().history(HistoryRequest.newBuilder().setUserId("").build())),
+                invalid("Presence(room: \"\")", EMPTY_ROOM, t -> t.api().presence(PresenceRequest.getDefaultInstance())),
+                invalid("Presence(room of 256 bytes)", LONG_ROOM,
+                        t -> t.api().presence(PresenceRequest.newBuilder().setRoom(longRoom).build())),
+                invalid("PresenceStats(room: \"\")", EMPTY_ROOM,
+                        t -> t.api().presenceStats(PresenceStatsRequest.getDefaultInstance())),
+                invalid("Subscribe(userId: \"\")", EMPTY_USER,
+                        t -> t.api().subscribe(SubscribeRequest.newBuilder().setRoom("r").build())),
+                invalid("Subscribe(room: \"\")", EMPTY_ROOM,
+                        t -> t.api().subscribe(SubscribeRequest.newBuilder().setUserId("u").build())),
+                invalid("Unsubscribe(userId: \"\")", EMPTY_USER,
+                        t -> t.api().unsubscribe(UnsubscribeRequest.newBuilder().setRoom("r").build())),
+                invalid("Unsubscribe(room with a control character)", CONTROL_ROOM,
+                        t -> t.api().unsubscribe(UnsubscribeRequest.newBuilder().setUserId("u").setRoom("\u007f").build())),
+                invalid("Disconnect(userId: \"\")", EMPTY_USER, t -> t.api().disconnect(DisconnectRequest.getDefaultInstance())),
+                invalid("notificationspb.Broadcast(undecodable body)", BAD_BODY, t -> t.oldApi().broadcast(badBody())),
+                invalid("notificationspb.NotifyRoom(room: \"\")", "room is present but empty; omit it to notify everyone",
+                        t -> t.oldApi().notifyRoom(MessageWithRoom.newBuilder().setRoom("").build())),
+                invalid("notificationspb.PrivateNotify(userId: \"\")", EMPTY_USER,
+                        t -> t.oldApi().privateNotify(MessageWithUser.newBuilder().setUserId("").build())));
+    }
+
+    @Order(1)
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidRequests")
+    void badInputIsInvalidArgumentWithTheReason(String call, String description, Consumer<GrpcErrorsDistributionTest> invoke) {
+        assertStatus(Status.Code.INVALID_ARGUMENT, description, call, () -> invoke.accept(this));
+    }
+
+    /** Every method of both services, with no key and with a wrong one. */
+    static Stream<Arguments> everyMethodWithoutAValidKey() {
+        return Stream.of(NotificationServiceGrpc.getServiceDescriptor(),
+                        dev.socketserver.transport.grpc.proto.alias.NotificationServiceGrpc.getServiceDescriptor())
+                .flatMap(service -> service.getMethods().stream())
+                .flatMap(method -> Stream.of(
+                        arguments(method.getFullMethodName() + " without a key", method, null, MISSING_KEY),
+                        arguments(method.getFullMethodName() + " with a wrong key", method, "not-the-key", WRONG_KEY)));
+    }
+
+    @Order(2)
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("everyMethodWithoutAValidKey")
+    void everyMethodRefusesAMissingOrWrongKey(String call, MethodDescriptor<?, ?> method, String key, String description) {
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS);
+        CallOptions withKey = key == null ? options : options.withCallCredentials(GrpcClient.bearer(key));
+        assertStatus(Status.Code.UNAUTHENTICATED, description, call, () -> callWithDefaultRequest(method, withKey));
+    }
+
+    @SuppressWarnings("unchecked")
+    private void callWithDefaultRequest(MethodDescriptor<?, ?> method, CallOptions options) {
+        MethodDescriptor<Object, Object> m = (MethodDescriptor<Object, Object>) method;
+        Object request = ((MethodDescriptor.PrototypeMarshaller<Object>) m.getRequestMarshaller()).getMessagePrototype();
+        ClientCalls.blockingUnaryCall(grpc.channel(), m, options, request);
+    }
+
+    /** A Message whose encoding is exactly {@code bytes} long (tag + 3-byte length + entityId). */
+    static Message messageOfSize(int bytes) {
+        Message m = Message.newBuilder().setEntityId("x".repeat(bytes - 4)).build();
+        assertEquals(bytes, m.getSerializedSize());
+        return m;
+    }
+
+    @Test
+    @Order(3)
+    void aMessageOverMaxPublishBytesIsResourceExhausted() {
+        api().broadcast(messageOfSize(MAX_PUBLISH_BYTES));
+        String over = "gRPC message exceeds maximum size " + MAX_PUBLISH_BYTES + ": " + (MAX_PUBLISH_BYTES + 1);
+        assertStatus(Status.Code.RESOURCE_EXHAUSTED, over, "Broadcast of MAX_PUBLISH_BYTES + 1",
+                () -> api().broadcast(messageOfSize(MAX_PUBLISH_BYTES + 1)));
+        PublishRequest big = PublishRequest.newBuilder().setAll(Empty.getDefaultInstance())
+                .setMessage(Message.newBuilder().setEntityId("x".repeat(MAX_PUBLISH_BYTES))).build();
+        assertStatus(Status.Code.RESOURCE_EXHAUSTED,
+                "gRPC message exceeds maximum size " + MAX_PUBLISH_BYTES + ": " + big.getSerializedSize(),
+                "Publish over MAX_PUBLISH_BYTES", () -> api().publish(big));
+    }
+
+    static MethodDescriptor<Empty, Empty> emptyMethod(String fullName) {
+        return MethodDescriptor.<Empty, Empty>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(fullName)
+                .setRequestMarshaller(ProtoUtils.marshaller(Empty.getDefaultInstance()))
+                .setResponseMarshaller(ProtoUtils.marshaller(Empty.getDefaultInstance())).build();
+    }
+
+    @Test
+    @Order(4)
+    void anUnknownMethodIsUnimplementedAndAnUnknownServiceIsTheContainersHttpError() {
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)
+                .withCallCredentials(GrpcClient.bearer(GrpcClient.API_KEY));
+        assertStatus(Status.Code.UNIMPLEMENTED, "Method not found: " + UNKNOWN_METHOD, UNKNOWN_METHOD,
+                () -> ClientCalls.blockingUnaryCall(grpc.channel(), emptyMethod(UNKNOWN_METHOD), options, Empty.getDefaultInstance()));
+        // No gRPC servlet is mapped there: grpc-java maps the container's HTTP error (its
+        // description goes on with the response's content type, headers and body).
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
+                grpc.channel(), emptyMethod("no.such.Service/Call"), options, Empty.getDefaultInstance()));
+        assertEquals(unknownServiceCode(), e.getStatus().getCode(), e.getStatus().toString());
+        assertEquals("HTTP status code " + unknownServiceHttpStatus(), e.getStatus().getDescription().lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    @Order(5)
+    void theHttpApiAnswersAnUnknownMethodWithNotFound() {
+        HttpApi.Response r = HttpApi.post(server.httpPort(), "NoSuchMethod", "{}");
+        assertEquals(404, r.status());
+        assertEquals("not_found", r.body().getJsonObject("error").getString("code"));
+        assertTrue(r.body().getJsonObject("error").getString("message").startsWith("unknown method 'NoSuchMethod'; one of ["),
+                r.body().toString());
+    }
+
+    /** Starts a Broadcast whose request never comes: the server holds the call until the client ends it. */
+    ClientCall<Message, Empty> openCall(CallOptions options, LinkedBlockingQueue<Status> closed) {
+        ClientCall<Message, Empty> call = grpc.channel().newCall(NotificationServiceGrpc.getBroadcastMethod(),
+                options.withCallCredentials(GrpcClient.bearer(GrpcClient.API_KEY)));
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                closed.add(status);
+            }
+        }, new Metadata());
+        call.request(1);
+        return call;
+    }
+
+    @Test
+    @Order(7)
+    void deadlineAndCancellationAreTheClientsOwnStatusesAndTheServerKeepsServing() throws Exception {
+        LinkedBlockingQueue<Status> closed = new LinkedBlockingQueue<>();
+        openCall(CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS), closed);
+        Status expired = closed.poll(10, TimeUnit.SECONDS);
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, expired.getCode(), String.valueOf(expired));
+        assertTrue(expired.getDescription().contains("deadline exceeded after "), expired.toString());
+
+        ClientCall<Message, Empty> call = openCall(CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), closed);
+        call.cancel("the caller gave up", null);
+        Status cancelled = closed.poll(10, TimeUnit.SECONDS);
+        assertEquals(Status.Code.CANCELLED, cancelled.getCode(), String.valueOf(cancelled));
+        assertEquals("the caller gave up", cancelled.getDescription());
+
+        if (!cancellationSparesTheConnection()) {
+            awaitServingAgain();
+            return;
+        }
+        for (int i = 0; i < 5; i++) {
+            openCall(CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), closed).cancel("gave up", null);
+            assertEquals(Status.Code.CANCELLED, closed.poll(10, TimeUnit.SECONDS).getCode());
+            api().broadcast(GrpcClient.info("after-cancel-" + i, "same connection"));
+        }
+    }
+
+    /**
+     * Waits until calls succeed again, several in a row on new connections: after a cancelled
+     * call Tomcat may fail the next call it processes, on any connection (see
+     * {@link TomcatGrpcErrorsIT#cancellationSparesTheConnection()}).
+     */
+    void awaitServingAgain() {
+        int[] inARow = {0};
+        Awaitility.await(server.name() + " serving calls again after cancellations")
+                .atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    try (GrpcClient fresh = new GrpcClient(server.httpPort())) {
+                        fresh.stub().broadcast(GrpcClient.info("after-cancel", "serving again"));
+                        inARow[0]++;
+                    } catch (StatusRuntimeException e) {
+                        inARow[0] = 0;
+                    }
+                    return inARow[0] >= 3;
+                });
+    }
+
+    @Test
+    @Order(6)
+    void grpcJsGetsTheSameStatusesOnTheWire() throws Exception {
+        Map<String, GrpcJsClient.Outcome> seen = GrpcJsClient.statuses(server.httpPort(), GrpcClient.API_KEY);
+        Map<String, GrpcJsClient.Outcome> expected = Map.of(
+                "ok", outcome(Status.Code.OK, ""),
+                "privateNotify empty userId", outcome(Status.Code.INVALID_ARGUMENT, EMPTY_USER),
+                "notifyRoom empty room", outcome(Status.Code.INVALID_ARGUMENT, "room is present but empty; omit it to notify everyone"),
+                "publish without target", outcome(Status.Code.INVALID_ARGUMENT, NO_TARGET),
+                "old service privateNotify empty userId", outcome(Status.Code.INVALID_ARGUMENT, EMPTY_USER),
+                "broadcast without key", outcome(Status.Code.UNAUTHENTICATED, MISSING_KEY),
+                "broadcast with wrong key", outcome(Status.Code.UNAUTHENTICATED, WRONG_KEY),
+                "broadcast over MAX_PUBLISH_BYTES", outcome(Status.Code.RESOURCE_EXHAUSTED,
+                        "gRPC message exceeds maximum size " + MAX_PUBLISH_BYTES + ": " + (MAX_PUBLISH_BYTES + 4)),
+                "unknown method", outcome(Status.Code.UNIMPLEMENTED, "Method not found: " + UNKNOWN_METHOD));
+        assertEquals(expected.keySet(), seen.keySet(), "cases run by statuses.mjs");
+        expected.forEach((name, want) -> assertEquals(want, seen.get(name), "grpc-js, " + name));
+    }
+
+    static GrpcJsClient.Outcome outcome(Status.Code code, String details) {
+        return new GrpcJsClient.Outcome(code.value(), details);
+    }
+
+    /**
+     * Stopping the node (SIGTERM): from the moment the stop begins, calls fail with UNAVAILABLE
+     * (a status clients retry elsewhere) without waiting for their deadline. Both containers stop
+     * routing new requests to the WAR before it is told to stop (Tomcat pauses its connectors,
+     * then unmaps the context; Jetty closes its connectors first), so callers see the container
+     * refusing the connection, not the application's own "server is shutting down".
+     */
+    /** One call made while the node stops; {@code afterExit}: the process had already exited when it began. */
+    record Attempt(Status status, boolean afterExit) {
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void whileTheNodeStopsCallsFailFastWithUnavailable() throws Exception {
+        api().broadcast(GrpcClient.info("before-stop", "m"));
+        CompletableFuture<DistributionServer.StopResult> stop = CompletableFuture.supplyAsync(() -> {
+            try {
+                return server.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        });
+        List<Attempt> attempts = new ArrayList<>();
+        Awaitility.await("a call refused with UNAVAILABLE while " + server.name() + " stops")
+                .atMost(DistributionServer.STOP_TIMEOUT)
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    boolean exited = stop.isDone();
+                    Status status = Status.OK;
+                    try {
+                        api().withDeadlineAfter(2, TimeUnit.SECONDS).broadcast(GrpcClient.info("during-stop", "m"));
+                    } catch (StatusRuntimeException e) {
+                        status = e.getStatus();
+                    }
+                    attempts.add(new Attempt(status, exited));
+                    return status.getCode() == Status.Code.UNAVAILABLE;
+                });
+        assertTrue(attempts.stream().allMatch(a -> a.status().isOk() || a.status().getCode() == Status.Code.UNAVAILABLE),
+                "every call during the stop succeeded or got UNAVAILABLE: " + attempts);
+        assertFalse(attempts.get(attempts.size() - 1).afterExit(),
+                "the first UNAVAILABLE came only after the process had exited: " + attempts);
+        assertTrue(stop.get(DistributionServer.STOP_TIMEOUT.toSeconds() + 15, TimeUnit.SECONDS).graceful(),
+                server.name() + " needed a kill after SIGTERM; log " + server.logFile());
+    }
+}
