@@ -24,6 +24,7 @@ public record Config(
         long clientQueueMaxBytes,
         long publishBacklogBytes,
         int writerThreads,
+        WritePath wsWritePath,
         Duration pingInterval,
         Duration pongTimeout,
         int maxRoomsPerConnection,
@@ -53,6 +54,14 @@ public record Config(
         apiKeys = List.copyOf(apiKeys);
         allowedOrigins = List.copyOf(allowedOrigins);
         presenceEventRooms = List.copyOf(presenceEventRooms);
+    }
+
+    /** How WebSocket frames reach the socket ({@code WS_WRITE_PATH}). */
+    public enum WritePath {
+        /** The container's batched write shortcut where there is one (Jetty 12.1, Tomcat), else the Jakarta API. */
+        AUTO,
+        /** The Jakarta API only: no container internals reached, on any container. */
+        PORTABLE
     }
 
     /** Whether any connection authentication is configured. */
@@ -85,6 +94,7 @@ public record Config(
                 s.bytes("CLIENT_QUEUE_MAX_BYTES", 1 << 20, 1024, 1L << 30),
                 s.bytes("PUBLISH_BACKLOG_MAX_BYTES", 8L << 20, 64 * 1024, 1L << 40),
                 s.intIn("WRITER_THREADS", 0, 0, 1024),
+                writePath(s),
                 s.duration("PING_INTERVAL", Duration.ofSeconds(25), Duration.ofMillis(100), Duration.ofHours(1)),
                 s.duration("PONG_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofHours(1)),
                 s.intIn("MAX_ROOMS_PER_CONNECTION", 128, 1, 100_000),
@@ -135,6 +145,16 @@ public record Config(
         }
         Duration window = s.duration("IDEMPOTENCY_WINDOW", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1));
         return new HistoryPolicy(size, ttl, rooms, window);
+    }
+
+    private static WritePath writePath(Settings s) {
+        String v = s.string("WS_WRITE_PATH", "auto");
+        try {
+            return WritePath.valueOf(v.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            s.problems().add("WS_WRITE_PATH=" + v + ": expected auto or portable");
+            return WritePath.AUTO;
+        }
     }
 
     private static RoomsPolicy roomsPolicy(Settings s) {
