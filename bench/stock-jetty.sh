@@ -25,6 +25,8 @@ rm -rf "$BASE"
 bash deploy/jetty/make-base.sh "$JETTY_HOME" "$BASE" target/socket-server.war >/dev/null
 CP="target/test-classes:target/classes:$(cat target/bench/classpath.txt)"
 export AUTH_JWT_SECRET=${AUTH_JWT_SECRET:-dev-secret-change-me-0123456789abcdef}
+# The publisher sends no API key unless given --api-key: loopback benchmark only.
+export API_INSECURE=${API_INSECURE:-true}
 for ((rep = 1; rep <= REPEAT; rep++)); do
   log=target/bench/stock-jetty-$rep.log
   # shellcheck disable=SC2086

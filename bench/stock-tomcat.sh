@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs the load generator against target/socket-server.war in a stock Tomcat 11 distribution
+# (a fresh CATALINA_BASE: the distribution's conf/ with deploy/tomcat/server.xml, the WAR as
+# webapps/ROOT.war, started with `catalina.sh run`; by default no JVM options but the ports),
+# with the server's PID, then stops the server.
+#
+#   TOMCAT_HOME=/path/to/apache-tomcat-11.0.x bench/stock-tomcat.sh [Bench options...]
+#   e.g. bench/stock-tomcat.sh --connections 1000 --mode room --messages 20000 --inflight 64
+#
+# TOMCAT_HOME defaults to the distribution the integration tests unpack (target/dist/apache-tomcat-*).
+# Environment: TOMCAT_JAVA_OPTS (added to CATALINA_OPTS; e.g. the options of deploy/tomcat/setenv.sh),
+# REPEAT (fresh server each), RESULTS (default target/bench/stock-tomcat.jsonl), server settings
+# (WS_WRITE_PATH, HEAP_GIVE_BACK, ...) pass through.
+# Needs a previous `bench/run.sh` or `mvn verify` (target/ with the WAR and the test classpath).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOMCAT_HOME=${TOMCAT_HOME:-$(ls -d target/dist/apache-tomcat-* 2>/dev/null | head -1)}
+TOMCAT_HOME=$(cd "${TOMCAT_HOME:-.}" && pwd)
+[ -f "$TOMCAT_HOME/bin/catalina.sh" ] || { echo "stock-tomcat.sh: set TOMCAT_HOME (no bin/catalina.sh in '$TOMCAT_HOME')" >&2; exit 1; }
+[ -f target/bench/classpath.txt ] || { echo "stock-tomcat.sh: run bench/run.sh once first (test classpath)" >&2; exit 1; }
+RESULTS=${RESULTS:-target/bench/stock-tomcat.jsonl}
+REPEAT=${REPEAT:-1}
+BASE=$PWD/target/bench/tomcat-base
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ]; then ulimit -n 1048576 2>/dev/null || true; else ulimit -n "$hard"; fi
+CP="target/test-classes:target/classes:$(cat target/bench/classpath.txt)"
+export AUTH_JWT_SECRET=${AUTH_JWT_SECRET:-dev-secret-change-me-0123456789abcdef}
+# The publisher sends no API key unless given --api-key: loopback benchmark only.
+export API_INSECURE=${API_INSECURE:-true}
+for ((rep = 1; rep <= REPEAT; rep++)); do
+  rm -rf "$BASE"
+  mkdir -p "$BASE"/{conf,logs,temp,webapps,work}
+  cp "$TOMCAT_HOME"/conf/* "$BASE/conf/"
+  cp deploy/tomcat/server.xml "$BASE/conf/server.xml"
+  cp target/socket-server.war "$BASE/webapps/ROOT.war"
+  log=target/bench/stock-tomcat-$rep.log
+  # catalina.sh run execs the JVM, so $! is the server's PID.
+  env -u CATALINA_PID -u JRE_HOME CATALINA_HOME="$TOMCAT_HOME" CATALINA_BASE="$BASE" \
+    CATALINA_OPTS="-Dhttp.port=3003 -Dgrpc.port=9003 ${TOMCAT_JAVA_OPTS:-}" \
+    bash "$TOMCAT_HOME/bin/catalina.sh" run >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do grep -q "Server startup in" "$log" 2>/dev/null && break; sleep 0.2; done
+  grep -q "Server startup in" "$log" || { echo "stock-tomcat.sh: Tomcat did not start; see $log" >&2; kill "$pid"; exit 1; }
+  sleep 1
+  set +e
+  line=$(java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.socketserver.bench.Bench --ws-port 3003 --grpc-port 9003 \
+    --server-pid "$pid" "$@")
+  rc=$?
+  set -e
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  [ $rc -eq 0 ] || { echo "stock-tomcat.sh: load generator failed ($rc)" >&2; exit $rc; }
+  echo "$line"
+  echo "$line" >>"$RESULTS"
+done
