@@ -8,7 +8,8 @@
 #
 # JETTY_HOME defaults to the distribution the integration tests unpack (target/dist/jetty-home-*).
 # Environment: JETTY_JAVA_OPTS, REPEAT (fresh server each), RESULTS (default
-# target/bench/stock-jetty.jsonl), server settings (HEAP_GIVE_BACK, ...) pass through.
+# target/bench/stock-jetty.jsonl), HTTP_PORT/GRPC_PORT (default 3003/9003), server settings
+# (WS_WRITE_PATH, HEAP_GIVE_BACK, ...) pass through.
 # Needs a previous `bench/run.sh` or `mvn verify` (target/ with the WAR and the test classpath).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,8 @@ JETTY_HOME=$(cd "${JETTY_HOME:-.}" && pwd)
 [ -f target/bench/classpath.txt ] || { echo "stock-jetty.sh: run bench/run.sh once first (test classpath)" >&2; exit 1; }
 RESULTS=${RESULTS:-target/bench/stock-jetty.jsonl}
 REPEAT=${REPEAT:-1}
+HTTP_PORT=${HTTP_PORT:-3003}
+GRPC_PORT=${GRPC_PORT:-9003}
 BASE=target/bench/jetty-base
 hard=$(ulimit -Hn)
 if [ "$hard" = unlimited ]; then ulimit -n 1048576 2>/dev/null || true; else ulimit -n "$hard"; fi
@@ -30,13 +33,14 @@ export API_INSECURE=${API_INSECURE:-true}
 for ((rep = 1; rep <= REPEAT; rep++)); do
   log=target/bench/stock-jetty-$rep.log
   # shellcheck disable=SC2086
-  (cd "$BASE" && exec java ${JETTY_JAVA_OPTS:-} -jar "$JETTY_HOME/start.jar") >"$log" 2>&1 &
+  (cd "$BASE" && exec java ${JETTY_JAVA_OPTS:-} -jar "$JETTY_HOME/start.jar" jetty.http.port="$HTTP_PORT" \
+    socketserver.grpc.port="$GRPC_PORT") >"$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do grep -q "Started oejs.Server" "$log" 2>/dev/null && break; sleep 0.2; done
   grep -q "Started oejs.Server" "$log" || { echo "stock-jetty.sh: Jetty did not start; see $log" >&2; kill "$pid"; exit 1; }
   sleep 1
   set +e
-  line=$(java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.socketserver.bench.Bench --ws-port 3003 --grpc-port 9003 \
+  line=$(java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.socketserver.bench.Bench --ws-port "$HTTP_PORT" --grpc-port "$GRPC_PORT" \
     --server-pid "$pid" "$@")
   rc=$?
   set -e

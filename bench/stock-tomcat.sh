@@ -9,8 +9,8 @@
 #
 # TOMCAT_HOME defaults to the distribution the integration tests unpack (target/dist/apache-tomcat-*).
 # Environment: TOMCAT_JAVA_OPTS (added to CATALINA_OPTS; e.g. the options of deploy/tomcat/setenv.sh),
-# REPEAT (fresh server each), RESULTS (default target/bench/stock-tomcat.jsonl), server settings
-# (WS_WRITE_PATH, HEAP_GIVE_BACK, ...) pass through.
+# REPEAT (fresh server each), RESULTS (default target/bench/stock-tomcat.jsonl), HTTP_PORT/GRPC_PORT
+# (default 3003/9003), server settings (WS_WRITE_PATH, HEAP_GIVE_BACK, ...) pass through.
 # Needs a previous `bench/run.sh` or `mvn verify` (target/ with the WAR and the test classpath).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,8 @@ TOMCAT_HOME=$(cd "${TOMCAT_HOME:-.}" && pwd)
 [ -f target/bench/classpath.txt ] || { echo "stock-tomcat.sh: run bench/run.sh once first (test classpath)" >&2; exit 1; }
 RESULTS=${RESULTS:-target/bench/stock-tomcat.jsonl}
 REPEAT=${REPEAT:-1}
+HTTP_PORT=${HTTP_PORT:-3003}
+GRPC_PORT=${GRPC_PORT:-9003}
 BASE=$PWD/target/bench/tomcat-base
 hard=$(ulimit -Hn)
 if [ "$hard" = unlimited ]; then ulimit -n 1048576 2>/dev/null || true; else ulimit -n "$hard"; fi
@@ -36,14 +38,14 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
   log=target/bench/stock-tomcat-$rep.log
   # catalina.sh run execs the JVM, so $! is the server's PID.
   env -u CATALINA_PID -u JRE_HOME CATALINA_HOME="$TOMCAT_HOME" CATALINA_BASE="$BASE" \
-    CATALINA_OPTS="-Dhttp.port=3003 -Dgrpc.port=9003 ${TOMCAT_JAVA_OPTS:-}" \
+    CATALINA_OPTS="-Dhttp.port=$HTTP_PORT -Dgrpc.port=$GRPC_PORT ${TOMCAT_JAVA_OPTS:-}" \
     bash "$TOMCAT_HOME/bin/catalina.sh" run >"$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do grep -q "Server startup in" "$log" 2>/dev/null && break; sleep 0.2; done
   grep -q "Server startup in" "$log" || { echo "stock-tomcat.sh: Tomcat did not start; see $log" >&2; kill "$pid"; exit 1; }
   sleep 1
   set +e
-  line=$(java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.socketserver.bench.Bench --ws-port 3003 --grpc-port 9003 \
+  line=$(java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.socketserver.bench.Bench --ws-port "$HTTP_PORT" --grpc-port "$GRPC_PORT" \
     --server-pid "$pid" "$@")
   rc=$?
   set -e
