@@ -13,6 +13,7 @@
 # Needs a previous `bench/run.sh` or `mvn verify` (target/ with the WAR and the test classpath).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/stock-common.sh
 JETTY_HOME=${JETTY_HOME:-$(ls -d target/dist/jetty-home-* 2>/dev/null | head -1)}
 JETTY_HOME=$(cd "${JETTY_HOME:-.}" && pwd)
 [ -f "$JETTY_HOME/start.jar" ] || { echo "stock-jetty.sh: set JETTY_HOME (no start.jar in '$JETTY_HOME')" >&2; exit 1; }
@@ -35,18 +36,5 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
   # shellcheck disable=SC2086
   (cd "$BASE" && exec java ${JETTY_JAVA_OPTS:-} -jar "$JETTY_HOME/start.jar" jetty.http.port="$HTTP_PORT" \
     socketserver.grpc.port="$GRPC_PORT") >"$log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 300); do grep -q "Started oejs.Server" "$log" 2>/dev/null && break; sleep 0.2; done
-  grep -q "Started oejs.Server" "$log" || { echo "stock-jetty.sh: Jetty did not start; see $log" >&2; kill "$pid"; exit 1; }
-  sleep 1
-  set +e
-  line=$(java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.socketserver.bench.Bench --ws-port "$HTTP_PORT" --grpc-port "$GRPC_PORT" \
-    --server-pid "$pid" "$@")
-  rc=$?
-  set -e
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  [ $rc -eq 0 ] || { echo "stock-jetty.sh: load generator failed ($rc)" >&2; exit $rc; }
-  echo "$line"
-  echo "$line" >>"$RESULTS"
+  bench_stock stock-jetty.sh "$!" "$log" "Started oejs.Server" "$@"
 done

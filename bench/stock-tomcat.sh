@@ -14,6 +14,7 @@
 # Needs a previous `bench/run.sh` or `mvn verify` (target/ with the WAR and the test classpath).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/stock-common.sh
 TOMCAT_HOME=${TOMCAT_HOME:-$(ls -d target/dist/apache-tomcat-* 2>/dev/null | head -1)}
 TOMCAT_HOME=$(cd "${TOMCAT_HOME:-.}" && pwd)
 [ -f "$TOMCAT_HOME/bin/catalina.sh" ] || { echo "stock-tomcat.sh: set TOMCAT_HOME (no bin/catalina.sh in '$TOMCAT_HOME')" >&2; exit 1; }
@@ -40,18 +41,5 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
   env -u CATALINA_PID -u JRE_HOME CATALINA_HOME="$TOMCAT_HOME" CATALINA_BASE="$BASE" \
     CATALINA_OPTS="-Dhttp.port=$HTTP_PORT -Dgrpc.port=$GRPC_PORT ${TOMCAT_JAVA_OPTS:-}" \
     bash "$TOMCAT_HOME/bin/catalina.sh" run >"$log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 300); do grep -q "Server startup in" "$log" 2>/dev/null && break; sleep 0.2; done
-  grep -q "Server startup in" "$log" || { echo "stock-tomcat.sh: Tomcat did not start; see $log" >&2; kill "$pid"; exit 1; }
-  sleep 1
-  set +e
-  line=$(java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.socketserver.bench.Bench --ws-port "$HTTP_PORT" --grpc-port "$GRPC_PORT" \
-    --server-pid "$pid" "$@")
-  rc=$?
-  set -e
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  [ $rc -eq 0 ] || { echo "stock-tomcat.sh: load generator failed ($rc)" >&2; exit $rc; }
-  echo "$line"
-  echo "$line" >>"$RESULTS"
+  bench_stock stock-tomcat.sh "$!" "$log" "Server startup in" "$@"
 done

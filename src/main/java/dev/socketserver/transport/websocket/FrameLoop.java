@@ -4,8 +4,9 @@ import dev.socketserver.message.Frame;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -20,7 +21,18 @@ abstract sealed class FrameLoop implements SessionWrites, SendHandler permits To
     private static final int DONE_INLINE = 1;
     private static final int ASYNC = 2;
 
-    private final AtomicInteger state = new AtomicInteger();
+    // A plain field with a VarHandle rather than an AtomicInteger: one object less per connection.
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(FrameLoop.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile int state;
     private List<Frame> frames;
     private int index;
     private Consumer<Throwable> done;
@@ -75,14 +87,14 @@ abstract sealed class FrameLoop implements SessionWrites, SendHandler permits To
                 }
                 return;
             }
-            state.set(PENDING);
+            state = PENDING;
             try {
                 send(frames.get(index++));
             } catch (RuntimeException e) {
                 failure = e; // refused at once (e.g. closed): no completion follows
                 continue;
             }
-            if (state.compareAndSet(PENDING, ASYNC)) {
+            if (STATE.compareAndSet(this, PENDING, ASYNC)) {
                 return; // onResult continues
             }
         }
@@ -94,7 +106,7 @@ abstract sealed class FrameLoop implements SessionWrites, SendHandler permits To
         if (e != null) {
             failure = e;
         }
-        if (state.compareAndSet(PENDING, DONE_INLINE)) {
+        if (STATE.compareAndSet(this, PENDING, DONE_INLINE)) {
             return; // the sending thread is still in proceed() and goes on
         }
         proceed();

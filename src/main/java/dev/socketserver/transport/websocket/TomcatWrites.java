@@ -2,6 +2,7 @@ package dev.socketserver.transport.websocket;
 
 import dev.socketserver.message.Frame;
 import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,7 +29,8 @@ final class TomcatWrites extends FrameLoop {
 
     private final Object endpoint;
     private final AtomicBoolean batching;
-    private final SendHandler flushed = this::flushed;
+    /** Made on the first batch: most connections of a notification server are idle. */
+    private SendHandler flushed;
     private volatile boolean closing;
     private Consumer<Throwable> done;
 
@@ -51,10 +53,13 @@ final class TomcatWrites extends FrameLoop {
     void end(Consumer<Throwable> done) {
         batching.set(false);
         this.done = done;
+        if (flushed == null) {
+            flushed = this::flushed;
+        }
         TomcatCore.flush(endpoint, flushed);
     }
 
-    private void flushed(jakarta.websocket.SendResult result) {
+    private void flushed(SendResult result) {
         done.accept(error(result));
     }
 

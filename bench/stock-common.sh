@@ -1,0 +1,25 @@
+# Shared by bench/stock-jetty.sh and bench/stock-tomcat.sh (sourced, not run): the load generator
+# against a stock container that the caller started, then the container's stop and the result.
+#
+#   bench_stock NAME PID LOG READY_LINE [Bench options...]
+# waits (60 s at most) for READY_LINE in LOG, runs the generator with --server-pid PID on
+# HTTP_PORT/GRPC_PORT, stops PID, prints the JSON line and appends it to RESULTS.
+
+bench_stock() {
+  local name=$1 pid=$2 log=$3 ready=$4
+  shift 4
+  for _ in $(seq 1 300); do grep -q "$ready" "$log" 2>/dev/null && break; sleep 0.2; done
+  grep -q "$ready" "$log" || { echo "$name: the server did not start; see $log" >&2; kill "$pid"; exit 1; }
+  sleep 1
+  local line rc
+  set +e
+  line=$(java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.socketserver.bench.Bench --ws-port "$HTTP_PORT" \
+    --grpc-port "$GRPC_PORT" --server-pid "$pid" "$@")
+  rc=$?
+  set -e
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  [ $rc -eq 0 ] || { echo "$name: load generator failed ($rc)" >&2; exit $rc; }
+  echo "$line"
+  echo "$line" >>"$RESULTS"
+}
