@@ -1,9 +1,23 @@
-# Shared by bench/stock-jetty.sh and bench/stock-tomcat.sh (sourced, not run): the load generator
-# against a stock container that the caller started, then the container's stop and the result.
+# Shared by bench/stock-jetty.sh and bench/stock-tomcat.sh (sourced from the project directory,
+# not run): the common setup, and the load generator against a stock container that the caller
+# started, then the container's stop and the result.
 #
 #   bench_stock NAME PID LOG READY_LINE [Bench options...]
 # waits (60 s at most) for READY_LINE in LOG, runs the generator with --server-pid PID on
 # HTTP_PORT/GRPC_PORT, stops PID, prints the JSON line and appends it to RESULTS.
+
+# What both runners need before starting their server: the test classpath, the settings every
+# run shares, and as many file descriptors as allowed (each side of a connection needs one).
+[ -f target/bench/classpath.txt ] || { echo "$0: run bench/run.sh once first (test classpath)" >&2; exit 1; }
+CP="target/test-classes:target/classes:$(cat target/bench/classpath.txt)"
+REPEAT=${REPEAT:-1}
+HTTP_PORT=${HTTP_PORT:-3003}
+GRPC_PORT=${GRPC_PORT:-9003}
+export AUTH_JWT_SECRET=${AUTH_JWT_SECRET:-dev-secret-change-me-0123456789abcdef}
+# The publisher sends no API key unless given --api-key: loopback benchmark only.
+export API_INSECURE=${API_INSECURE:-true}
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ]; then ulimit -n 1048576 2>/dev/null || true; else ulimit -n "$hard"; fi
 
 bench_stock() {
   local name=$1 pid=$2 log=$3 ready=$4

@@ -17,20 +17,10 @@ cd "$(dirname "$0")/.."
 JETTY_HOME=${JETTY_HOME:-$(ls -d target/dist/jetty-home-* 2>/dev/null | head -1)}
 JETTY_HOME=$(cd "${JETTY_HOME:-.}" && pwd)
 [ -f "$JETTY_HOME/start.jar" ] || { echo "stock-jetty.sh: set JETTY_HOME (no start.jar in '$JETTY_HOME')" >&2; exit 1; }
-[ -f target/bench/classpath.txt ] || { echo "stock-jetty.sh: run bench/run.sh once first (test classpath)" >&2; exit 1; }
 RESULTS=${RESULTS:-target/bench/stock-jetty.jsonl}
-REPEAT=${REPEAT:-1}
-HTTP_PORT=${HTTP_PORT:-3003}
-GRPC_PORT=${GRPC_PORT:-9003}
 BASE=target/bench/jetty-base
-hard=$(ulimit -Hn)
-if [ "$hard" = unlimited ]; then ulimit -n 1048576 2>/dev/null || true; else ulimit -n "$hard"; fi
 rm -rf "$BASE"
 bash deploy/jetty/make-base.sh "$JETTY_HOME" "$BASE" target/socket-server.war >/dev/null
-CP="target/test-classes:target/classes:$(cat target/bench/classpath.txt)"
-export AUTH_JWT_SECRET=${AUTH_JWT_SECRET:-dev-secret-change-me-0123456789abcdef}
-# The publisher sends no API key unless given --api-key: loopback benchmark only.
-export API_INSECURE=${API_INSECURE:-true}
 for ((rep = 1; rep <= REPEAT; rep++)); do
   log=target/bench/stock-jetty-$rep.log
   # shellcheck disable=SC2086

@@ -18,18 +18,8 @@ cd "$(dirname "$0")/.."
 TOMCAT_HOME=${TOMCAT_HOME:-$(ls -d target/dist/apache-tomcat-* 2>/dev/null | head -1)}
 TOMCAT_HOME=$(cd "${TOMCAT_HOME:-.}" && pwd)
 [ -f "$TOMCAT_HOME/bin/catalina.sh" ] || { echo "stock-tomcat.sh: set TOMCAT_HOME (no bin/catalina.sh in '$TOMCAT_HOME')" >&2; exit 1; }
-[ -f target/bench/classpath.txt ] || { echo "stock-tomcat.sh: run bench/run.sh once first (test classpath)" >&2; exit 1; }
 RESULTS=${RESULTS:-target/bench/stock-tomcat.jsonl}
-REPEAT=${REPEAT:-1}
-HTTP_PORT=${HTTP_PORT:-3003}
-GRPC_PORT=${GRPC_PORT:-9003}
 BASE=$PWD/target/bench/tomcat-base
-hard=$(ulimit -Hn)
-if [ "$hard" = unlimited ]; then ulimit -n 1048576 2>/dev/null || true; else ulimit -n "$hard"; fi
-CP="target/test-classes:target/classes:$(cat target/bench/classpath.txt)"
-export AUTH_JWT_SECRET=${AUTH_JWT_SECRET:-dev-secret-change-me-0123456789abcdef}
-# The publisher sends no API key unless given --api-key: loopback benchmark only.
-export API_INSECURE=${API_INSECURE:-true}
 for ((rep = 1; rep <= REPEAT; rep++)); do
   rm -rf "$BASE"
   mkdir -p "$BASE"/{conf,logs,temp,webapps,work}
