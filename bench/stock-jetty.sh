@@ -8,42 +8,23 @@
 #
 # JETTY_HOME defaults to the distribution the integration tests unpack (target/dist/jetty-home-*).
 # Environment: JETTY_JAVA_OPTS, REPEAT (fresh server each), RESULTS (default
-# target/bench/stock-jetty.jsonl), server settings pass through. HEAP_GIVE_BACK defaults to true
-# here (it is off by default in the server), so that with no JVM options the runs stay comparable
-# with the recorded ones, which G1 heap give-back was part of; HEAP_GIVE_BACK=false measures G1's defaults.
+# target/bench/stock-jetty.jsonl), HTTP_PORT/GRPC_PORT (default 3003/9003), server settings
+# (WS_WRITE_PATH, ...) pass through; HEAP_GIVE_BACK defaults to true here (bench/stock-common.sh).
 # Needs a previous `bench/run.sh` or `mvn verify` (target/ with the WAR and the test classpath).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/stock-common.sh
 JETTY_HOME=${JETTY_HOME:-$(ls -d target/dist/jetty-home-* 2>/dev/null | head -1)}
 JETTY_HOME=$(cd "${JETTY_HOME:-.}" && pwd)
 [ -f "$JETTY_HOME/start.jar" ] || { echo "stock-jetty.sh: set JETTY_HOME (no start.jar in '$JETTY_HOME')" >&2; exit 1; }
-[ -f target/bench/classpath.txt ] || { echo "stock-jetty.sh: run bench/run.sh once first (test classpath)" >&2; exit 1; }
 RESULTS=${RESULTS:-target/bench/stock-jetty.jsonl}
-REPEAT=${REPEAT:-1}
 BASE=target/bench/jetty-base
-hard=$(ulimit -Hn)
-if [ "$hard" = unlimited ]; then ulimit -n 1048576 2>/dev/null || true; else ulimit -n "$hard"; fi
 rm -rf "$BASE"
 bash deploy/jetty/make-base.sh "$JETTY_HOME" "$BASE" target/socket-server.war >/dev/null
-CP="target/test-classes:target/classes:$(cat target/bench/classpath.txt)"
-export AUTH_JWT_SECRET=${AUTH_JWT_SECRET:-dev-secret-change-me-0123456789abcdef}
-export HEAP_GIVE_BACK=${HEAP_GIVE_BACK:-true}
 for ((rep = 1; rep <= REPEAT; rep++)); do
   log=target/bench/stock-jetty-$rep.log
   # shellcheck disable=SC2086
-  (cd "$BASE" && exec java ${JETTY_JAVA_OPTS:-} -jar "$JETTY_HOME/start.jar") >"$log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 300); do grep -q "Started oejs.Server" "$log" 2>/dev/null && break; sleep 0.2; done
-  grep -q "Started oejs.Server" "$log" || { echo "stock-jetty.sh: Jetty did not start; see $log" >&2; kill "$pid"; exit 1; }
-  sleep 1
-  set +e
-  line=$(java -Xmx3g -XX:+UseParallelGC -cp "$CP" dev.socketserver.bench.Bench --ws-port 3003 --grpc-port 9003 \
-    --server-pid "$pid" "$@")
-  rc=$?
-  set -e
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  [ $rc -eq 0 ] || { echo "stock-jetty.sh: load generator failed ($rc)" >&2; exit $rc; }
-  echo "$line"
-  echo "$line" >>"$RESULTS"
+  (cd "$BASE" && exec java ${JETTY_JAVA_OPTS:-} -jar "$JETTY_HOME/start.jar" jetty.http.port="$HTTP_PORT" \
+    socketserver.grpc.port="$GRPC_PORT") >"$log" 2>&1 &
+  bench_stock stock-jetty.sh "$!" "$log" "Started oejs.Server" "$@"
 done

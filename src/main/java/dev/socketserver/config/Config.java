@@ -24,6 +24,7 @@ public record Config(
         long clientQueueMaxBytes,
         long publishBacklogBytes,
         int writerThreads,
+        WritePath wsWritePath,
         Duration pingInterval,
         Duration pongTimeout,
         int maxRoomsPerConnection,
@@ -53,6 +54,14 @@ public record Config(
         apiKeys = List.copyOf(apiKeys);
         allowedOrigins = List.copyOf(allowedOrigins);
         presenceEventRooms = List.copyOf(presenceEventRooms);
+    }
+
+    /** How WebSocket frames reach the socket ({@code WS_WRITE_PATH}). */
+    public enum WritePath {
+        /** The container's batched write shortcut where there is one (Jetty 12.1, Tomcat), else the Jakarta API. */
+        AUTO,
+        /** The Jakarta API only: no container internals reached, on any container. */
+        PORTABLE
     }
 
     /** Whether any connection authentication is configured. */
@@ -85,6 +94,7 @@ public record Config(
                 s.bytes("CLIENT_QUEUE_MAX_BYTES", 1 << 20, 1024, 1L << 30),
                 s.bytes("PUBLISH_BACKLOG_MAX_BYTES", 8L << 20, 64 * 1024, 1L << 40),
                 s.intIn("WRITER_THREADS", 0, 0, 1024),
+                s.oneOf("WS_WRITE_PATH", WritePath.AUTO),
                 s.duration("PING_INTERVAL", Duration.ofSeconds(25), Duration.ofMillis(100), Duration.ofHours(1)),
                 s.duration("PONG_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofHours(1)),
                 s.intIn("MAX_ROOMS_PER_CONNECTION", 128, 1, 100_000),
@@ -92,7 +102,7 @@ public record Config(
                 (int) s.bytes("MAX_PUBLISH_BYTES", 1 << 20, 1024, 64 << 20),
                 s.duration("SHUTDOWN_TIMEOUT", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)),
                 s.list("ALLOWED_ORIGINS"),
-                roomsPolicy(s),
+                s.oneOf("ROOMS_POLICY", RoomsPolicy.OPEN),
                 s.intIn("MAX_CONNECTIONS", 100_000, 1, 10_000_000),
                 s.intIn("MAX_CONNECTIONS_PER_USER", 100, 1, 1_000_000),
                 s.longIn("CLIENT_COMMAND_RATE", 50, 1, 1_000_000),
@@ -135,16 +145,6 @@ public record Config(
         }
         Duration window = s.duration("IDEMPOTENCY_WINDOW", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1));
         return new HistoryPolicy(size, ttl, rooms, window);
-    }
-
-    private static RoomsPolicy roomsPolicy(Settings s) {
-        String v = s.string("ROOMS_POLICY", "open");
-        try {
-            return RoomsPolicy.valueOf(v.toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            s.problems().add("ROOMS_POLICY=" + v + ": expected open or claims");
-            return RoomsPolicy.OPEN;
-        }
     }
 
     /** System properties, then environment variables, then {@code fallback} (e.g. context parameters). */

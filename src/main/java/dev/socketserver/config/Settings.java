@@ -46,6 +46,26 @@ final class Settings {
         }
     }
 
+    /** One of an enum's constants, named in any case (e.g. {@code open} for {@code OPEN}). */
+    <E extends Enum<E>> E oneOf(String name, E def) {
+        String v = string(name, null);
+        if (v == null) {
+            return def;
+        }
+        E[] all = def.getDeclaringClass().getEnumConstants();
+        for (E e : all) {
+            if (e.name().equalsIgnoreCase(v)) {
+                return e;
+            }
+        }
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < all.length; i++) {
+            expected.append(i == 0 ? "" : i == all.length - 1 ? " or " : ", ").append(all[i].name().toLowerCase(Locale.ROOT));
+        }
+        problems.add(name + "=" + v + ": expected " + expected);
+        return def;
+    }
+
     long longIn(String name, long def, long min, long max) {
         String v = string(name, null);
         if (v == null) {

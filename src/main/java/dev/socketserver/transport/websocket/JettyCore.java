@@ -33,7 +33,9 @@ import java.util.logging.Logger;
  * distribution (and Tomcat has none). The method handles are static finals of a holder class,
  * initialized once from the first session's class loader, so the JIT calls them directly. When
  * anything is missing (another container, another Jetty version), {@link #available} is false
- * and the portable Jakarta path is used.
+ * and the portable Jakarta path is used; on Jetty 12.1, where everything was checked, that is
+ * one {@code WARNING} naming the missing member ({@link #resolve}). {@code WS_WRITE_PATH=portable}
+ * keeps this class unused.
  */
 final class JettyCore {
     private static final Logger LOG = Logger.getLogger(JettyCore.class.getName());
@@ -62,127 +64,144 @@ final class JettyCore {
         }
     }
 
-    /** Handles, resolved once. */
-    private static final class H {
-        static final boolean READY;
-        static final Class<?> SESSION_CLASS;
-        static final MethodHandle CORE_SESSION;   // (Object session) Object
-        static final MethodHandle CONNECTION;     // (Object core) Object
-        static final MethodHandle NEW_FRAME;      // (byte, ByteBuffer) Object
-        static final MethodHandle NEW_ENTRY;      // (Object frame, Object callback) Object  (a Builder)
-        static final MethodHandle BATCH;          // (Object builder, boolean) Object
-        static final MethodHandle BUILD;          // (Object builder) Object
-        static final MethodHandle ENQUEUE;        // (Object connection, Object entry) void
-        static final MethodHandle SEND_FRAME;     // (Object core, Object frame, Object callback, boolean) void
-        static final MethodHandle FLUSH;          // (Object core, Object callback) void
-        static final MethodHandle CALLBACK;       // (Object invocationType, Runnable, Consumer) Object
-        /** The connection's frame flusher, where queuing and processing are separate calls; null if not reachable. */
-        static final MethodHandle FLUSHER;        // (Object connection) Object
-        static final MethodHandle FLUSHER_ENQUEUE; // (Object flusher, Object entry) boolean
-        static final MethodHandle ITERATE;        // (Object flusher) void
-        static final Object FLUSH_FRAME;
-        static final Object NOOP;
-        static final Object NON_BLOCKING;
-
-        static {
-            boolean ready = false;
-            Class<?> sessionClass = null;
-            MethodHandle coreSessionOf = null;
-            MethodHandle connection = null;
-            MethodHandle newFrame = null;
-            MethodHandle newEntry = null;
-            MethodHandle batch = null;
-            MethodHandle build = null;
-            MethodHandle enqueue = null;
-            MethodHandle sendFrame = null;
-            MethodHandle flush = null;
-            MethodHandle callbackFrom = null;
-            Object noop = null;
-            Object nonBlocking = null;
-            MethodHandle flusher = null;
-            MethodHandle flusherEnqueue = null;
-            MethodHandle iterate = null;
-            Object flushFrame = null;
-            try {
-                ClassLoader loader = jettyLoader;
-                MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-                sessionClass = loader.loadClass("org.eclipse.jetty.ee10.websocket.jakarta.common.JakartaWebSocketSession");
-                Class<?> coreSession = loader.loadClass("org.eclipse.jetty.websocket.core.CoreSession");
-                Class<?> coreSessionImpl = loader.loadClass("org.eclipse.jetty.websocket.core.WebSocketCoreSession");
-                Class<?> connectionClass = loader.loadClass("org.eclipse.jetty.websocket.core.WebSocketConnection");
-                Class<?> frame = loader.loadClass("org.eclipse.jetty.websocket.core.Frame");
-                Class<?> entry = loader.loadClass("org.eclipse.jetty.websocket.core.OutgoingEntry");
-                Class<?> builder = loader.loadClass("org.eclipse.jetty.websocket.core.OutgoingEntry$Builder");
-                Class<?> callback = loader.loadClass("org.eclipse.jetty.util.Callback");
-                Class<?> invocationType = loader.loadClass("org.eclipse.jetty.util.thread.Invocable$InvocationType");
-
-                coreSessionOf = lookup.findVirtual(sessionClass, "getCoreSession", MethodType.methodType(coreSession))
-                        .asType(MethodType.methodType(Object.class, Object.class));
-                connection = lookup.findVirtual(coreSessionImpl, "getConnection", MethodType.methodType(connectionClass))
-                        .asType(MethodType.methodType(Object.class, Object.class));
-                newFrame = lookup.findConstructor(frame, MethodType.methodType(void.class, byte.class, ByteBuffer.class))
-                        .asType(MethodType.methodType(Object.class, byte.class, ByteBuffer.class));
-                newEntry = lookup.findConstructor(builder, MethodType.methodType(void.class, frame, callback))
-                        .asType(MethodType.methodType(Object.class, Object.class, Object.class));
-                batch = lookup.findVirtual(builder, "batch", MethodType.methodType(builder, boolean.class))
-                        .asType(MethodType.methodType(Object.class, Object.class, boolean.class));
-                build = lookup.findVirtual(builder, "build", MethodType.methodType(entry))
-                        .asType(MethodType.methodType(Object.class, Object.class));
-                enqueue = lookup.findVirtual(connectionClass, "enqueueFrame", MethodType.methodType(void.class, entry))
-                        .asType(MethodType.methodType(void.class, Object.class, Object.class));
-                sendFrame = lookup.findVirtual(coreSession, "sendFrame",
-                                MethodType.methodType(void.class, frame, callback, boolean.class))
-                        .asType(MethodType.methodType(void.class, Object.class, Object.class, Object.class, boolean.class));
-                flush = lookup.findVirtual(coreSession, "flush", MethodType.methodType(void.class, callback))
-                        .asType(MethodType.methodType(void.class, Object.class, Object.class));
-                callbackFrom = lookup.findStatic(callback, "from",
-                                MethodType.methodType(callback, invocationType, Runnable.class, Consumer.class))
-                        .asType(MethodType.methodType(Object.class, Object.class, Runnable.class, Consumer.class));
-                noop = callback.getField("NOOP").get(null);
-                nonBlocking = invocationType.getField("NON_BLOCKING").get(null);
-                ready = true;
-                try {
-                    // Optional: queue a whole batch, then process it once (Jetty's enqueueFrame
-                    // runs the flusher after every frame). Not public API, so only if it is there.
-                    Class<?> frameFlusher = loader.loadClass("org.eclipse.jetty.websocket.core.internal.FrameFlusher");
-                    java.lang.reflect.Field f = connectionClass.getDeclaredField("flusher");
-                    f.setAccessible(true);
-                    MethodHandle get = MethodHandles.lookup().unreflectGetter(f)
-                            .asType(MethodType.methodType(Object.class, Object.class));
-                    MethodHandle enq = lookup.findVirtual(frameFlusher, "enqueue", MethodType.methodType(boolean.class, entry))
-                            .asType(MethodType.methodType(boolean.class, Object.class, Object.class));
-                    MethodHandle it = lookup.findVirtual(frameFlusher, "iterate", MethodType.methodType(void.class))
-                            .asType(MethodType.methodType(void.class, Object.class));
-                    flushFrame = frameFlusher.getField("FLUSH_FRAME").get(null);
-                    flusher = get;
-                    flusherEnqueue = enq;
-                    iterate = it;
-                } catch (ReflectiveOperationException | RuntimeException e) {
-                    LOG.log(Level.FINE, "Jetty's frame flusher is not reachable; frames are processed one at a time", e);
-                    flushFrame = null;
-                }
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                LOG.log(Level.INFO, "Jetty's core WebSocket API is not usable here; using the Jakarta API", e);
-            }
-            READY = ready;
-            SESSION_CLASS = sessionClass;
-            CORE_SESSION = coreSessionOf;
-            CONNECTION = connection;
-            NEW_FRAME = newFrame;
-            NEW_ENTRY = newEntry;
-            BATCH = batch;
-            BUILD = build;
-            ENQUEUE = enqueue;
-            SEND_FRAME = sendFrame;
-            FLUSH = flush;
-            CALLBACK = callbackFrom;
-            FLUSHER = flushFrame == null ? null : flusher;
-            FLUSHER_ENQUEUE = flushFrame == null ? null : flusherEnqueue;
-            ITERATE = flushFrame == null ? null : iterate;
-            FLUSH_FRAME = flushFrame;
-            NOOP = noop;
-            NON_BLOCKING = nonBlocking;
+    /** Jetty's version as {@code loader} sees it ({@code org.eclipse.jetty.util.Jetty.VERSION}), or null. */
+    static String version(ClassLoader loader) {
+        try {
+            return (String) loader.loadClass("org.eclipse.jetty.util.Jetty").getField("VERSION").get(null);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return null;
         }
+    }
+
+    /**
+     * Whether the shortcuts were written for this Jetty: 12.1.*, whose code was checked. There a
+     * failed lookup is a {@code WARNING}; on other versions it is expected.
+     */
+    static boolean expected(String version) {
+        return version != null && version.startsWith("12.1.");
+    }
+
+    /**
+     * What the write path uses, resolved once. The frame flusher's three members are optional:
+     * {@code flusherMissing} says why they are null.
+     */
+    record Handles(Class<?> sessionClass, MethodHandle coreSession, MethodHandle connection, MethodHandle newFrame,
+                   MethodHandle newEntry, MethodHandle batch, MethodHandle build, MethodHandle enqueue,
+                   MethodHandle sendFrame, MethodHandle flush, MethodHandle callback, Object noop,
+                   Object nonBlocking, MethodHandle flusher, MethodHandle flusherEnqueue, MethodHandle iterate,
+                   Object flushFrame, Throwable flusherMissing) {
+    }
+
+    /**
+     * Resolves the handles from {@code loader} (Jetty's), reporting what is missing through
+     * {@link Internals#unavailable}: a {@code WARNING} on Jetty 12.1 (see {@link #expected}).
+     *
+     * @return null when the write path cannot be used at all
+     */
+    static Handles resolve(ClassLoader loader) {
+        String version = version(loader);
+        String jetty = "Jetty " + (version == null ? "(unknown version)" : version);
+        try {
+            Handles h = lookup(loader);
+            if (h.flusherMissing() != null) {
+                Internals.unavailable(LOG, expected(version), jetty,
+                        "Queuing a whole batch in Jetty's frame flusher",
+                        "each frame is processed as it is queued (more CPU per delivery)", h.flusherMissing());
+            }
+            return h;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            Internals.unavailable(LOG, expected(version), jetty, "The batched WebSocket write path (Jetty's core API)",
+                    "writes use the Jakarta API, one send per frame (more CPU per delivery)", e);
+            return null;
+        }
+    }
+
+    private static Handles lookup(ClassLoader loader) throws ReflectiveOperationException {
+        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+        Class<?> sessionClass = loader.loadClass("org.eclipse.jetty.ee10.websocket.jakarta.common.JakartaWebSocketSession");
+        Class<?> coreSession = loader.loadClass("org.eclipse.jetty.websocket.core.CoreSession");
+        Class<?> coreSessionImpl = loader.loadClass("org.eclipse.jetty.websocket.core.WebSocketCoreSession");
+        Class<?> connectionClass = loader.loadClass("org.eclipse.jetty.websocket.core.WebSocketConnection");
+        Class<?> frame = loader.loadClass("org.eclipse.jetty.websocket.core.Frame");
+        Class<?> entry = loader.loadClass("org.eclipse.jetty.websocket.core.OutgoingEntry");
+        Class<?> builder = loader.loadClass("org.eclipse.jetty.websocket.core.OutgoingEntry$Builder");
+        Class<?> callback = loader.loadClass("org.eclipse.jetty.util.Callback");
+        Class<?> invocationType = loader.loadClass("org.eclipse.jetty.util.thread.Invocable$InvocationType");
+        MethodType anyOf = MethodType.methodType(Object.class, Object.class);
+
+        MethodHandle coreSessionOf = lookup.findVirtual(sessionClass, "getCoreSession", MethodType.methodType(coreSession))
+                .asType(anyOf);
+        MethodHandle connection = lookup.findVirtual(coreSessionImpl, "getConnection", MethodType.methodType(connectionClass))
+                .asType(anyOf);
+        MethodHandle newFrame = lookup.findConstructor(frame, MethodType.methodType(void.class, byte.class, ByteBuffer.class))
+                .asType(MethodType.methodType(Object.class, byte.class, ByteBuffer.class));
+        MethodHandle newEntry = lookup.findConstructor(builder, MethodType.methodType(void.class, frame, callback))
+                .asType(MethodType.methodType(Object.class, Object.class, Object.class));
+        MethodHandle batch = lookup.findVirtual(builder, "batch", MethodType.methodType(builder, boolean.class))
+                .asType(MethodType.methodType(Object.class, Object.class, boolean.class));
+        MethodHandle build = lookup.findVirtual(builder, "build", MethodType.methodType(entry)).asType(anyOf);
+        MethodHandle enqueue = lookup.findVirtual(connectionClass, "enqueueFrame", MethodType.methodType(void.class, entry))
+                .asType(MethodType.methodType(void.class, Object.class, Object.class));
+        MethodHandle sendFrame = lookup.findVirtual(coreSession, "sendFrame",
+                        MethodType.methodType(void.class, frame, callback, boolean.class))
+                .asType(MethodType.methodType(void.class, Object.class, Object.class, Object.class, boolean.class));
+        MethodHandle flush = lookup.findVirtual(coreSession, "flush", MethodType.methodType(void.class, callback))
+                .asType(MethodType.methodType(void.class, Object.class, Object.class));
+        MethodHandle callbackFrom = lookup.findStatic(callback, "from",
+                        MethodType.methodType(callback, invocationType, Runnable.class, Consumer.class))
+                .asType(MethodType.methodType(Object.class, Object.class, Runnable.class, Consumer.class));
+        Object noop = callback.getField("NOOP").get(null);
+        Object nonBlocking = invocationType.getField("NON_BLOCKING").get(null);
+
+        // Optional: queue a whole batch, then process it once (Jetty's enqueueFrame runs the
+        // flusher after every frame). The flusher is a private field, so only if it is there.
+        MethodHandle flusher = null;
+        MethodHandle flusherEnqueue = null;
+        MethodHandle iterate = null;
+        Object flushFrame = null;
+        Throwable flusherMissing = null;
+        try {
+            Class<?> frameFlusher = loader.loadClass("org.eclipse.jetty.websocket.core.internal.FrameFlusher");
+            MethodHandle get = Internals.getter(Internals.field(connectionClass, "flusher", frameFlusher)).asType(anyOf);
+            MethodHandle enq = lookup.findVirtual(frameFlusher, "enqueue", MethodType.methodType(boolean.class, entry))
+                    .asType(MethodType.methodType(boolean.class, Object.class, Object.class));
+            MethodHandle it = lookup.findVirtual(frameFlusher, "iterate", MethodType.methodType(void.class))
+                    .asType(MethodType.methodType(void.class, Object.class));
+            flushFrame = frameFlusher.getField("FLUSH_FRAME").get(null);
+            flusher = get;
+            flusherEnqueue = enq;
+            iterate = it;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            flushFrame = null;
+            flusherMissing = e;
+        }
+        return new Handles(sessionClass, coreSessionOf, connection, newFrame, newEntry, batch, build, enqueue,
+                sendFrame, flush, callbackFrom, noop, nonBlocking, flusher, flusherEnqueue, iterate, flushFrame,
+                flusherMissing);
+    }
+
+    /** Handles as constants (static finals, so the JIT calls them directly), resolved once from {@link #jettyLoader}. */
+    private static final class H {
+        static final Handles R = resolve(jettyLoader);
+        static final boolean READY = R != null;
+        static final Class<?> SESSION_CLASS = READY ? R.sessionClass() : null;
+        static final MethodHandle CORE_SESSION = READY ? R.coreSession() : null;       // (Object session) Object
+        static final MethodHandle CONNECTION = READY ? R.connection() : null;          // (Object core) Object
+        static final MethodHandle NEW_FRAME = READY ? R.newFrame() : null;             // (byte, ByteBuffer) Object
+        static final MethodHandle NEW_ENTRY = READY ? R.newEntry() : null;             // (Object frame, Object callback) Object
+        static final MethodHandle BATCH = READY ? R.batch() : null;                    // (Object builder, boolean) Object
+        static final MethodHandle BUILD = READY ? R.build() : null;                    // (Object builder) Object
+        static final MethodHandle ENQUEUE = READY ? R.enqueue() : null;                // (Object connection, Object entry) void
+        static final MethodHandle SEND_FRAME = READY ? R.sendFrame() : null;           // (core, frame, callback, boolean) void
+        static final MethodHandle FLUSH = READY ? R.flush() : null;                    // (Object core, Object callback) void
+        static final MethodHandle CALLBACK = READY ? R.callback() : null;              // (invocationType, Runnable, Consumer) Object
+        /** The connection's frame flusher, where queuing and processing are separate calls; null if not reachable. */
+        static final MethodHandle FLUSHER = READY ? R.flusher() : null;                // (Object connection) Object
+        static final MethodHandle FLUSHER_ENQUEUE = READY ? R.flusherEnqueue() : null; // (Object flusher, Object entry) boolean
+        static final MethodHandle ITERATE = READY ? R.iterate() : null;                // (Object flusher) void
+        static final Object FLUSH_FRAME = READY ? R.flushFrame() : null;
+        static final Object NOOP = READY ? R.noop() : null;
+        static final Object NON_BLOCKING = READY ? R.nonBlocking() : null;
     }
 
     /** The core session behind a Jakarta session for which {@link #available} said yes. */
@@ -190,7 +209,7 @@ final class JettyCore {
         try {
             return H.CORE_SESSION.invokeExact((Object) session);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Internals.rethrow(t);
         }
     }
 
@@ -199,7 +218,7 @@ final class JettyCore {
         try {
             return H.CONNECTION.invokeExact(core);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Internals.rethrow(t);
         }
     }
 
@@ -211,7 +230,7 @@ final class JettyCore {
         try {
             return H.CALLBACK.invokeExact(H.NON_BLOCKING, succeeded, failed);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Internals.rethrow(t);
         }
     }
 
@@ -256,7 +275,7 @@ final class JettyCore {
                 H.ITERATE.invokeExact(flusher);
             }
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Internals.rethrow(t);
         }
     }
 
@@ -273,17 +292,7 @@ final class JettyCore {
             Object f = H.NEW_FRAME.invokeExact(PING, ByteBuffer.allocate(0));
             H.SEND_FRAME.invokeExact(core, f, H.NOOP, false);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Internals.rethrow(t);
         }
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
     }
 }

@@ -6,8 +6,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.net.URI;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,11 +22,14 @@ import java.util.logging.Logger;
  *   <li>the HTTP upgrade request in the frame handler (about 5 KB: the request with its headers
  *       and token, and the upgraded HTTP/1.1 connection behind it). Jetty reads it only for
  *       {@code Session.getUserPrincipal()}, which this server never calls;</li>
- *   <li>the session's own registry of Jetty's default decoders and encoders (about 2 KB: 40
- *       registrations and their lists): every session gets the first one's. They are Jetty's
- *       stateless primitive codecs ({@link UpgradeServlet}'s endpoint declares none), made lazily
- *       and only for text and binary handlers; closing a session destroys nothing that holds
- *       state;</li>
+ *   <li>the session's own registries of Jetty's default decoders and encoders (about 2 KB: 40
+ *       registrations and their lists): every session gets one shared pair, emptied first. Jetty
+ *       uses them only to find decoders for whole-message handlers and encoders for
+ *       {@code sendObject}, neither of which this server uses ({@link WsEndpoint} adds partial
+ *       handlers and sends text); and it closes a session's registries when the session closes,
+ *       destroying the codec instances they made. Empty registries have nothing to destroy, so
+ *       no session's close can reach into another's; code that did use them would fail at once
+ *       ("Unable to find Decoder", "No Encoder found"), never at random;</li>
  *   <li>the query string in the negotiated request URI and its decoded parameter map (the
  *       connection token, three times over): the core session gets an equal {@code Negotiated}
  *       without the query, made with Jetty's public constructor, and connections to the same
@@ -35,11 +38,14 @@ import java.util.logging.Logger;
  *       {@code getRequestParameterMap()} read it; the servlet has read the query already.</li>
  * </ul>
  * Private fields are reached by reflection, so this runs only on Jetty 12.1.*, whose code was
- * checked, and only where every field is found; elsewhere nothing changes.
+ * checked, and only where every field is found; elsewhere nothing changes. On Jetty 12.1 a
+ * missing field is one {@code WARNING} naming it ({@link #resolve}): a Jetty update that moved
+ * it must not silently bring back the memory. {@code WS_WRITE_PATH=portable} keeps this class
+ * unused.
  */
 final class JettyTrim {
     private static final Logger LOG = Logger.getLogger(JettyTrim.class.getName());
-    /** The first session's codec registries, shared by the sessions after it. */
+    /** The first session's codec registries, emptied, shared by every trimmed session. */
     private static volatile Object sharedDecoders;
     private static volatile Object sharedEncoders;
     /** The last query-less request URI made; connections to the same address share it. */
@@ -76,13 +82,16 @@ final class JettyTrim {
                 }
             }
         } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.log(Level.FINE, "Jetty's CDI decorator left as it is", e);
+            String version = JettyCore.version(factory.getClass().getClassLoader());
+            Internals.unavailable(LOG, JettyCore.expected(version), "Jetty " + version,
+                    "Skipping Jetty's CDI decoration of WebSocket endpoints",
+                    "every connection keeps a Weld injection target (~0.4 KB of heap)", e);
         }
     }
 
     /**
      * Trims {@code session} (whose core session is {@code core}); call in {@code onOpen}, before
-     * adding message handlers, so that they use the shared codecs.
+     * adding message handlers.
      */
     static void apply(Session session, Object core) {
         if (!F.READY) {
@@ -97,9 +106,10 @@ final class JettyTrim {
             dropQuery(core);
             if (!SAID.getAndSet(true)) {
                 LOG.info("WebSocket sessions trimmed for idle memory (Jetty 12.1: upgrade request released,"
-                        + " default codecs shared, query dropped from the negotiated URI)");
+                        + " one empty pair of codec registries shared, query dropped from the negotiated URI)");
             }
         } catch (Throwable t) {
+            // The lookups succeeded, so this is a session in an unexpected state; it keeps its memory.
             LOG.log(Level.FINE, "could not trim a Jetty session", t);
         }
     }
@@ -107,14 +117,22 @@ final class JettyTrim {
     private static void shareCodecs(Session session) throws IllegalAccessException {
         Object decoders = sharedDecoders;
         Object encoders = sharedEncoders;
-        if (decoders == null || encoders == null) {
+        if (decoders == null) {
             synchronized (JettyTrim.class) {
                 if (sharedDecoders == null) {
-                    sharedEncoders = F.ENCODERS.get(session);
-                    sharedDecoders = F.DECODERS.get(session);
+                    Object d = F.DECODERS.get(session);
+                    Object e = F.ENCODERS.get(session);
+                    for (Iterator<?> it = ((Iterable<?>) d).iterator(); it.hasNext(); ) {
+                        it.next();
+                        it.remove();
+                    }
+                    ((List<?>) F.ENCODER_LIST.get(e)).clear();
+                    sharedEncoders = e;
+                    sharedDecoders = d; // last: the unsynchronized read above checks this one
                 }
+                decoders = sharedDecoders;
+                encoders = sharedEncoders;
             }
-            return;
         }
         F.DECODERS.set(session, decoders);
         F.ENCODERS.set(session, encoders);
@@ -141,93 +159,80 @@ final class JettyTrim {
         F.NEGOTIATED.set(core, copy);
     }
 
-    /** Fields and handles, resolved once from Jetty's class loader; READY only if all are found. */
-    private static final class F {
-        static final boolean READY;
-        static final Field FRAME_HANDLER;
-        static final Field UPGRADE_REQUEST;
-        static final Field DECODERS;
-        static final Field ENCODERS;
-        static final Class<?> CORE_SESSION_CLASS;
-        static final Field NEGOTIATED;
-        static final MethodHandle REQUEST_URI;      // (Object) URI
-        static final MethodHandle SUB_PROTOCOL;     // (Object) String
-        static final MethodHandle SECURE;           // (Object) boolean
-        static final MethodHandle EXTENSIONS;       // (Object) Object
-        static final MethodHandle PROTOCOL_VERSION; // (Object) String
-        static final MethodHandle NEW_NEGOTIATED;   // (URI, String, boolean, Object, String) Object
+    /** What the trims use, resolved once. */
+    record Fields(Field frameHandler, Field upgradeRequest, Field decoders, Field encoders, Field encoderList,
+                  Class<?> coreSession, Field negotiated, MethodHandle requestUri, MethodHandle subProtocol,
+                  MethodHandle secure, MethodHandle extensions, MethodHandle protocolVersion,
+                  MethodHandle newNegotiated) {
+    }
 
-        static {
-            boolean ready = false;
-            Field frameHandler = null;
-            Field upgradeRequest = null;
-            Field decoders = null;
-            Field encoders = null;
-            Class<?> coreSession = null;
-            Field negotiatedField = null;
-            MethodHandle requestUri = null;
-            MethodHandle subProtocol = null;
-            MethodHandle secure = null;
-            MethodHandle extensions = null;
-            MethodHandle protocolVersion = null;
-            MethodHandle newNegotiated = null;
-            try {
-                ClassLoader loader = JettyCore.jettyLoader;
-                String version = (String) loader.loadClass("org.eclipse.jetty.util.Jetty").getField("VERSION").get(null);
-                if (version == null || !version.startsWith("12.1.")) {
-                    throw new ClassNotFoundException("Jetty " + version + ": trims are checked on 12.1 only");
-                }
-                Class<?> session = loader.loadClass("org.eclipse.jetty.ee10.websocket.jakarta.common.JakartaWebSocketSession");
-                frameHandler = instanceField(session, "frameHandler");
-                upgradeRequest = instanceField(frameHandler.getType(), "upgradeRequest");
-                decoders = instanceField(session, "availableDecoders");
-                encoders = instanceField(session, "availableEncoders");
-                coreSession = loader.loadClass("org.eclipse.jetty.websocket.core.WebSocketCoreSession");
-                negotiatedField = instanceField(coreSession, "negotiated");
-                Class<?> negotiated = negotiatedField.getType();
-                Class<?> extensionStack = loader.loadClass("org.eclipse.jetty.websocket.core.ExtensionStack");
-                MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-                MethodType anyOf = MethodType.methodType(Object.class, Object.class);
-                requestUri = lookup.findVirtual(negotiated, "getRequestURI", MethodType.methodType(URI.class))
-                        .asType(MethodType.methodType(URI.class, Object.class));
-                subProtocol = lookup.findVirtual(negotiated, "getSubProtocol", MethodType.methodType(String.class))
-                        .asType(MethodType.methodType(String.class, Object.class));
-                secure = lookup.findVirtual(negotiated, "isSecure", MethodType.methodType(boolean.class))
-                        .asType(MethodType.methodType(boolean.class, Object.class));
-                extensions = lookup.findVirtual(negotiated, "getExtensions", MethodType.methodType(extensionStack))
-                        .asType(anyOf);
-                protocolVersion = lookup.findVirtual(negotiated, "getProtocolVersion", MethodType.methodType(String.class))
-                        .asType(MethodType.methodType(String.class, Object.class));
-                newNegotiated = lookup.findConstructor(negotiated, MethodType.methodType(void.class,
+    /**
+     * Resolves the fields from {@code loader} (Jetty's). Only Jetty 12.1.* is trimmed; there a
+     * missing member is reported through {@link Internals#unavailable} as one {@code WARNING}.
+     *
+     * @return null when sessions are not trimmed here
+     */
+    static Fields resolve(ClassLoader loader) {
+        String version = JettyCore.version(loader);
+        String jetty = "Jetty " + (version == null ? "(unknown version)" : version);
+        if (!JettyCore.expected(version)) {
+            LOG.fine(jetty + ": idle-session trims are checked on Jetty 12.1 only; sessions are not trimmed");
+            return null;
+        }
+        try {
+            return lookup(loader);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            Internals.unavailable(LOG, true, jetty, "Trimming idle WebSocket sessions",
+                    "each connection keeps ~8 KB more heap (upgrade request, codec registries, token-bearing URI)", e);
+            return null;
+        }
+    }
+
+    private static Fields lookup(ClassLoader loader) throws ReflectiveOperationException {
+        Class<?> session = loader.loadClass("org.eclipse.jetty.ee10.websocket.jakarta.common.JakartaWebSocketSession");
+        Field frameHandler = Internals.field(session, "frameHandler");
+        Field upgradeRequest = Internals.field(frameHandler.getType(), "upgradeRequest");
+        Field decoders = Internals.field(session, "availableDecoders", Iterable.class);
+        Field encoders = Internals.field(session, "availableEncoders");
+        Field encoderList = Internals.field(encoders.getType(), "registeredEncoders", List.class);
+        Class<?> coreSession = loader.loadClass("org.eclipse.jetty.websocket.core.WebSocketCoreSession");
+        Field negotiatedField = Internals.field(coreSession, "negotiated");
+        Class<?> negotiated = negotiatedField.getType();
+        Class<?> extensionStack = loader.loadClass("org.eclipse.jetty.websocket.core.ExtensionStack");
+        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+        MethodType anyOf = MethodType.methodType(Object.class, Object.class);
+        return new Fields(frameHandler, upgradeRequest, decoders, encoders, encoderList, coreSession, negotiatedField,
+                lookup.findVirtual(negotiated, "getRequestURI", MethodType.methodType(URI.class))
+                        .asType(MethodType.methodType(URI.class, Object.class)),
+                lookup.findVirtual(negotiated, "getSubProtocol", MethodType.methodType(String.class))
+                        .asType(MethodType.methodType(String.class, Object.class)),
+                lookup.findVirtual(negotiated, "isSecure", MethodType.methodType(boolean.class))
+                        .asType(MethodType.methodType(boolean.class, Object.class)),
+                lookup.findVirtual(negotiated, "getExtensions", MethodType.methodType(extensionStack)).asType(anyOf),
+                lookup.findVirtual(negotiated, "getProtocolVersion", MethodType.methodType(String.class))
+                        .asType(MethodType.methodType(String.class, Object.class)),
+                lookup.findConstructor(negotiated, MethodType.methodType(void.class,
                                 URI.class, String.class, boolean.class, extensionStack, String.class))
                         .asType(MethodType.methodType(Object.class, URI.class, String.class, boolean.class,
-                                Object.class, String.class));
-                ready = true;
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                LOG.log(Level.FINE, "Jetty sessions are not trimmed here", e);
-            }
-            READY = ready;
-            FRAME_HANDLER = frameHandler;
-            UPGRADE_REQUEST = upgradeRequest;
-            DECODERS = decoders;
-            ENCODERS = encoders;
-            CORE_SESSION_CLASS = coreSession;
-            NEGOTIATED = negotiatedField;
-            REQUEST_URI = requestUri;
-            SUB_PROTOCOL = subProtocol;
-            SECURE = secure;
-            EXTENSIONS = extensions;
-            PROTOCOL_VERSION = protocolVersion;
-            NEW_NEGOTIATED = newNegotiated;
-        }
+                                Object.class, String.class)));
+    }
 
-        private static Field instanceField(Class<?> type, String name) throws NoSuchFieldException {
-            Field f = type.getDeclaredField(name);
-            if (Modifier.isStatic(f.getModifiers())) {
-                throw new NoSuchFieldException(type.getName() + "." + name + " is static");
-            }
-            f.setAccessible(true);
-            return f;
-        }
+    /** The fields and handles as constants, resolved once from {@link JettyCore#jettyLoader}; READY only if all are found. */
+    private static final class F {
+        static final Fields R = resolve(JettyCore.jettyLoader);
+        static final boolean READY = R != null;
+        static final Field FRAME_HANDLER = READY ? R.frameHandler() : null;
+        static final Field UPGRADE_REQUEST = READY ? R.upgradeRequest() : null;
+        static final Field DECODERS = READY ? R.decoders() : null;
+        static final Field ENCODERS = READY ? R.encoders() : null;
+        static final Field ENCODER_LIST = READY ? R.encoderList() : null;
+        static final Class<?> CORE_SESSION_CLASS = READY ? R.coreSession() : null;
+        static final Field NEGOTIATED = READY ? R.negotiated() : null;
+        static final MethodHandle REQUEST_URI = READY ? R.requestUri() : null;           // (Object) URI
+        static final MethodHandle SUB_PROTOCOL = READY ? R.subProtocol() : null;         // (Object) String
+        static final MethodHandle SECURE = READY ? R.secure() : null;                    // (Object) boolean
+        static final MethodHandle EXTENSIONS = READY ? R.extensions() : null;            // (Object) Object
+        static final MethodHandle PROTOCOL_VERSION = READY ? R.protocolVersion() : null; // (Object) String
+        static final MethodHandle NEW_NEGOTIATED = READY ? R.newNegotiated() : null;     // (URI, String, boolean, Object, String) Object
     }
 }

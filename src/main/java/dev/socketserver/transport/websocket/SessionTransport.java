@@ -1,10 +1,9 @@
 package dev.socketserver.transport.websocket;
 
+import dev.socketserver.config.Config;
 import dev.socketserver.hub.Transport;
 import dev.socketserver.message.Frame;
 import jakarta.websocket.CloseReason;
-import jakarta.websocket.SendHandler;
-import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,14 +15,12 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Adapts a {@link Session} to a core {@link Transport}.
- *
- * <p>On Jetty a batch goes through Jetty's core API ({@link JettyCore}): every frame's shared
- * UTF-8 bytes are queued in batch mode and one asynchronous flush writes them together, usually
- * in one system call. Elsewhere (Tomcat) frames go out one async send after another, since the
- * Jakarta API allows one outstanding async send per session. Pings and closes have only
- * blocking forms in the Jakarta API, so there they run on {@code control}, never on a
- * publishing or I/O thread; Jetty's core pings without blocking.
+ * Adapts a {@link Session} to a core {@link Transport}, on the write path the container allows
+ * ({@link SessionWrites}): with {@code WS_WRITE_PATH=auto}, Jetty 12.1's core API
+ * ({@link JettyWrites}, plus {@link JettyTrim}'s idle-memory trims) or Tomcat's output buffer
+ * ({@link TomcatWrites}), both batched and never blocking; otherwise, or where their lookups
+ * failed, the Jakarta API ({@link JakartaWrites}). Pings and closes that have only blocking
+ * forms run on {@code control}, never on a publishing or I/O thread.
  */
 final class SessionTransport implements Transport {
     private static final Logger LOG = Logger.getLogger(SessionTransport.class.getName());
@@ -33,110 +30,51 @@ final class SessionTransport implements Transport {
 
     private final Session session;
     private final Executor control;
-    /** Jetty's core session and connection ({@link JettyCore}), or null for the portable path. */
-    private final Object core;
-    private final Object connection;
-    /** The connection's frame flusher, when reachable: a batch is then queued and processed in one pass. */
-    private final Object flusher;
-    private Object flushed;
-    /** The pending batch's completion (one write at a time, see {@link Transport}). */
-    private volatile Consumer<Throwable> done;
+    private final SessionWrites writes;
 
-    SessionTransport(Session session, Executor control) {
+    SessionTransport(Session session, Executor control, Config.WritePath path) {
         this.session = session;
         this.control = control;
-        Object c = null;
-        Object conn = null;
-        if (JettyCore.available(session)) {
-            try {
-                c = JettyCore.coreSession(session);
-                conn = JettyCore.connection(c);
-            } catch (RuntimeException e) {
-                LOG.log(Level.FINE, "Jetty core session unavailable; using the Jakarta API", e);
-                c = null;
-                conn = null;
-            }
-        }
-        this.core = conn == null ? null : c;
-        this.connection = conn;
-        this.flusher = conn == null ? null : JettyCore.flusher(conn);
-        if (conn != null) {
-            JettyTrim.apply(session, c);
-        }
+        this.writes = path == Config.WritePath.PORTABLE ? new JakartaWrites(session, true) : shortcut(session);
         if (SAID.compareAndSet(false, true)) {
-            LOG.info(connection != null
-                    ? "WebSocket writes: Jetty core API (a client's queued frames go out batched, one flush per batch"
-                            + (flusher != null ? ")" : "; frames processed one at a time)")
-                    : "WebSocket writes: Jakarta API (one async send per frame) on " + session.getClass().getName());
+            LOG.info("WebSocket writes: " + writes.describe());
         }
+    }
+
+    /** The container's batched path for {@code session}, else the Jakarta API. */
+    private static SessionWrites shortcut(Session session) {
+        try {
+            if (JettyCore.available(session)) {
+                Object core = JettyCore.coreSession(session);
+                Object connection = JettyCore.connection(core);
+                if (connection != null) {
+                    JettyWrites writes = new JettyWrites(core, connection);
+                    JettyTrim.apply(session, core);
+                    return writes;
+                }
+            } else if (TomcatCore.available(session)) {
+                return new TomcatWrites(session);
+            }
+        } catch (RuntimeException e) {
+            // The lookups succeeded (and were reported if not), so this is one odd session.
+            LOG.log(Level.FINE, "container shortcut unavailable for this session; using the Jakarta API", e);
+        }
+        return new JakartaWrites(session, false);
     }
 
     @Override
     public void write(List<Frame> frames, Consumer<Throwable> done) {
-        if (connection == null) {
-            new BatchWrite(frames, done).next();
-            return;
-        }
-        this.done = done;
-        try {
-            if (flushed == null) {
-                flushed = JettyCore.callback(this::flushSucceeded, this::flushFailed);
-            }
-            JettyCore.write(core, connection, flusher, frames, flushed);
-        } catch (RuntimeException e) {
-            flushFailed(e);
-        }
-    }
-
-    private void flushSucceeded() {
-        done.accept(null);
-    }
-
-    private void flushFailed(Throwable t) {
-        done.accept(t != null ? t : new IOException("send failed"));
-    }
-
-    /** Walks a batch; each completion sends the next frame. */
-    private final class BatchWrite implements SendHandler {
-        private final List<Frame> frames;
-        private final Consumer<Throwable> done;
-        private int index;
-
-        BatchWrite(List<Frame> frames, Consumer<Throwable> done) {
-            this.frames = frames;
-            this.done = done;
-        }
-
-        void next() {
-            if (index == frames.size()) {
-                done.accept(null);
-                return;
-            }
-            try {
-                session.getAsyncRemote().sendText(frames.get(index++).text(), this);
-            } catch (RuntimeException e) {
-                done.accept(e);
-            }
-        }
-
-        @Override
-        public void onResult(SendResult result) {
-            if (!result.isOK()) {
-                done.accept(result.getException() != null ? result.getException() : new IOException("send failed"));
-            } else {
-                next();
-            }
-        }
+        writes.write(frames, done);
     }
 
     @Override
     public void ping() {
-        if (core != null) {
-            try {
-                JettyCore.ping(core);
-            } catch (RuntimeException e) {
-                LOG.log(Level.FINE, "ping failed", e);
+        try {
+            if (writes.ping()) {
+                return;
             }
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "ping failed", e);
             return;
         }
         control.execute(() -> {
@@ -152,6 +90,7 @@ final class SessionTransport implements Transport {
 
     @Override
     public void close(int code, String reason) {
+        writes.closing();
         control.execute(() -> {
             try {
                 if (session.isOpen()) {

@@ -93,7 +93,9 @@ public final class WebSocketGateway implements AutoCloseable {
         reg.addMapping("/ws");
         reg.setAsyncSupported(true);
         reg.setLoadOnStartup(1);
-        JettyTrim.skipCdiDecoration(context, WsEndpoint.class);
+        if (config.wsWritePath() == Config.WritePath.AUTO) {
+            JettyTrim.skipCdiDecoration(context, WsEndpoint.class);
+        }
     }
 
     /** Idle limit for a connection: generous next to the heartbeat, which does the real work. */

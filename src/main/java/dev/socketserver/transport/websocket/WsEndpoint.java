@@ -72,8 +72,8 @@ public final class WsEndpoint extends Endpoint {
         session.setMaxIdleTimeout(gateway.maxIdleMillis());
         // The per-connection user properties are ours: they bring what the handshake admitted.
         // Jetty also fills them with the socket addresses and the request's locales (kept as
-        // long as the connection otherwise); Tomcat reads its blocking-send timeout (used for
-        // pings and closes) from them.
+        // long as the connection otherwise); Tomcat reads its blocking-send timeout (its own
+        // pong replies and close flushes, and pings on the portable path) from them.
         Object admitted = config.getUserProperties().remove(UpgradeServlet.ADMITTED);
         Map<String, Object> props = session.getUserProperties();
         props.clear();
@@ -88,7 +88,8 @@ public final class WsEndpoint extends Endpoint {
         principal = a.principal();
         Map<Target, StreamPosition> recover = a.recover();
         try {
-            client = gateway.node.connect(principal.userId(), new SessionTransport(session, gateway.control),
+            client = gateway.node.connect(principal.userId(), new SessionTransport(session, gateway.control,
+                            gateway.config.wsWritePath()),
                     List.copyOf(recover.keySet()));
         } catch (ServerException e) {
             // Lost a race with another handshake or with shutdown after the servlet's checks.
@@ -96,7 +97,8 @@ public final class WsEndpoint extends Endpoint {
             return;
         }
         // Partial handlers, reassembled here: Jetty gives whole-message handlers per-session
-        // decoder lists and sinks (~0.5 KB per connection, kept for its whole life).
+        // decoder lists and sinks (~0.5 KB per connection, kept for its whole life). They need
+        // no decoders: JettyTrim leaves sessions empty codec registries.
         session.addMessageHandler(String.class, (MessageHandler.Partial<String>) this::onTextPart);
         session.addMessageHandler(ByteBuffer.class, (MessageHandler.Partial<ByteBuffer>) this::onBinaryPart);
         session.addMessageHandler(PongMessage.class, p -> client.onPong());

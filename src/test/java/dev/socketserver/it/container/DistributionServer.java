@@ -46,6 +46,7 @@ public abstract class DistributionServer implements AutoCloseable {
     protected final Path log;
     protected final int httpPort;
     protected final int secondPort;
+    private final Map<String, String> env = new java.util.HashMap<>(TEST_ENV);
     private Process process;
     private StopResult stopped;
 
@@ -68,12 +69,18 @@ public abstract class DistributionServer implements AutoCloseable {
     /** The command that runs the server in the foreground (its pid must be the JVM's). */
     protected abstract ProcessBuilder command();
 
+    /** Adds a setting (an environment variable of the server process) to {@link #TEST_ENV}; call before {@link #start}. */
+    public final DistributionServer withSetting(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
     /** Starts the process and waits until the WAR answers on both ports. */
     public final DistributionServer start() throws IOException, InterruptedException {
         Files.createDirectories(dir);
         prepare();
         ProcessBuilder pb = command();
-        pb.environment().putAll(TEST_ENV);
+        pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         process = pb.start();

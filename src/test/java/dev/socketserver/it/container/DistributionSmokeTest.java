@@ -1,5 +1,6 @@
 package dev.socketserver.it.container;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,15 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.socketserver.testing.GrpcClient;
 import dev.socketserver.testing.HttpApi;
 import dev.socketserver.testing.RawWebSocket;
+import dev.socketserver.testing.SessionChurn;
 import dev.socketserver.testing.Tokens;
 import dev.socketserver.testing.WsClient;
 import dev.socketserver.transport.grpc.proto.MessageWithRoom;
 import dev.socketserver.transport.grpc.proto.MessageWithUser;
+import dev.socketserver.transport.grpc.proto.PresenceStatsRequest;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import jakarta.json.JsonObject;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -51,7 +56,7 @@ abstract class DistributionSmokeTest {
     /** The write path the server must report on its first connection. */
     abstract String expectedWritePath();
 
-    /** Whether the server must report that it trims idle sessions ({@code JettyTrim}: Jetty 12.1 only). */
+    /** Whether the server must report that it trims idle sessions ({@code JettyTrim}: Jetty 12.1, {@code WS_WRITE_PATH=auto}). */
     abstract boolean expectsTrimmedSessions();
 
     @BeforeAll
@@ -105,6 +110,7 @@ abstract class DistributionSmokeTest {
             assertEquals("marker-" + room, other.nextJson().getString("entityId"));
         }
         assertTrue(server.log().contains("WebSocket writes: " + expectedWritePath()), "write path in the log");
+        assertFalse(server.log().contains("WS_WRITE_PATH=portable selects that on purpose"), "a container shortcut reported it is off");
         assertEquals(expectsTrimmedSessions(), server.log().contains("WebSocket sessions trimmed for idle memory"),
                 "idle-session trims in the log");
         // The Jetty base has ee10-cdi, whose decorator would otherwise give every endpoint a Weld injection target.
@@ -205,6 +211,64 @@ abstract class DistributionSmokeTest {
         HttpApi.Response noKey = HttpApi.send(server.httpPort(), "Info", "POST", "{}", null);
         assertEquals(401, noKey.status());
         assertEquals("unauthorized", noKey.body().getJsonObject("error").getString("code"));
+    }
+
+    @Test
+    @Order(8)
+    void sessionsThatCloseNeverDisturbTheOthers() throws Exception {
+        SessionChurn.run(server::wsUrl, grpc, 3, 40, 200);
+    }
+
+    @Test
+    @Order(9)
+    void readersThatStopAreClosedWithoutHoldingBackTheOthers() throws Exception {
+        String room = "stall-" + UUID.randomUUID();
+        int stalledReaders = 4; // more than the writer threads (one per core, at least 2)
+        List<RawWebSocket> stalled = new ArrayList<>();
+        try (WsClient honest = connect(user())) {
+            honest.enter(room);
+            for (int i = 0; i < stalledReaders; i++) {
+                RawWebSocket s = RawWebSocket.connect(server.httpPort(), "/ws?t=" + Tokens.forUser(user()), Map.of());
+                stalled.add(s);
+                s.sendText("{\"action\":\"enter\",\"room\":\"" + room + "\"}");
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> members(room) == 1 + stalledReaders);
+            // They never read: their socket buffers fill, then their queues pass CLIENT_QUEUE_MAX_BYTES.
+            String body = "y".repeat(4096);
+            int sent = 0;
+            while (members(room) > 1) {
+                for (int i = 0; i < 50; i++) {
+                    grpc.stub().notifyRoom(MessageWithRoom.newBuilder()
+                            .setBase(GrpcClient.info("s" + sent++, body)).setRoom(room).build());
+                }
+                // Meanwhile the honest reader gets everything, each round within WsClient's timeout:
+                // no writer thread is held by the stalled ones.
+                for (int i = sent - 50; i < sent; i++) {
+                    assertEquals("s" + i, honest.nextJson(o -> o.containsKey("entityId")).getString("entityId"),
+                            "the reading client lost or waited for a notification");
+                }
+                assertTrue(sent < 20_000, "the stalled readers were never closed");
+            }
+            for (RawWebSocket s : stalled) {
+                // Reading again, each finds what fitted in its socket buffers, then the 4002 close
+                // (or the end of the socket, if the close frame could not be written any more).
+                int close;
+                try {
+                    close = s.awaitClose(Duration.ofSeconds(30));
+                } catch (IOException reset) {
+                    close = -1;
+                }
+                assertTrue(close == 4002 || close == -1, "close code " + close);
+            }
+        } finally {
+            for (RawWebSocket s : stalled) {
+                s.close();
+            }
+        }
+    }
+
+    private int members(String room) {
+        return grpc.stub().presenceStats(PresenceStatsRequest.newBuilder().setRoom(room).build()).getNumClients();
     }
 
     @Test

@@ -9,7 +9,7 @@ class TomcatDistributionIT extends DistributionSmokeTest {
 
     @Override
     String expectedWritePath() {
-        return "Jakarta API";
+        return "Tomcat output buffer";
     }
 
     @Override
