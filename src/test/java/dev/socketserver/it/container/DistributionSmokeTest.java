@@ -271,6 +271,34 @@ abstract class DistributionSmokeTest {
         return grpc.stub().presenceStats(PresenceStatsRequest.newBuilder().setRoom(room).build()).getNumClients();
     }
 
+    /**
+     * Default settings in a stock container: a dashboard enters MAX_ROOMS_PER_CONNECTION (128)
+     * rooms right after connecting, one command each, and is not rate-limited; a flood of other
+     * commands is, and each refusal answers with the command's id.
+     */
+    @Test
+    @Order(10)
+    void aClientEntersItsRoomsAtConnectAndRefusalsCarryTheCommandId() {
+        String prefix = "dash-" + UUID.randomUUID() + "-";
+        try (WsClient c = connect(user())) {
+            for (int i = 0; i < 128; i++) {
+                c.send("{\"id\":" + i + ",\"action\":\"enter\",\"room\":\"" + prefix + i + "\"}");
+            }
+            for (int i = 0; i < 128; i++) {
+                JsonObject reply = c.nextJson(o -> o.containsKey("id"));
+                assertTrue(reply.getBoolean("ok", false), reply.toString());
+                assertEquals(prefix + reply.getInt("id"), reply.getString("room"));
+            }
+            // More pings than the burst (CLIENT_COMMAND_BURST=100) in one go: some are refused.
+            for (int i = 0; i < 150; i++) {
+                c.send("{\"id\":\"p" + i + "\",\"action\":\"ping\"}");
+            }
+            JsonObject refused = c.nextJson(o -> o.containsKey("error"));
+            assertEquals("too_many_requests", refused.getJsonObject("error").getString("code"), refused.toString());
+            assertTrue(refused.getString("id", "").matches("p\\d+"), "the refusal carries its command's id: " + refused);
+        }
+    }
+
     @Test
     @Order(Integer.MAX_VALUE)
     void stopClosesEveryWebSocketWith1001AndLeavesNoLeaks() throws Exception {
