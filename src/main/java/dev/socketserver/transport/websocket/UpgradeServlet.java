@@ -13,8 +13,11 @@ import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerContainer;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import dev.socketserver.message.Identifiers;
 import dev.socketserver.message.StreamPosition;
 import dev.socketserver.message.Target;
 import java.util.LinkedHashMap;
@@ -108,7 +111,7 @@ final class UpgradeServlet extends HttpServlet {
             return;
         }
         String origin = req.getHeader("Origin");
-        if (origin != null && !originAllowed(origin, req.getHeader("Host"))) {
+        if (origin != null && !originAllowed(origin, req.getScheme(), req.getServerName(), req.getServerPort())) {
             refuse(resp, 403, ErrorCode.FORBIDDEN, "origin not allowed: " + origin);
             return;
         }
@@ -119,6 +122,7 @@ final class UpgradeServlet extends HttpServlet {
         Principal principal;
         try {
             principal = gateway.verifier.verify(token(req));
+            Identifiers.validate("the token's user id (sub)", principal.userId());
         } catch (ServerException e) {
             if (!gateway.config.authConfigured()) {
                 warnNoAuth();
@@ -165,10 +169,12 @@ final class UpgradeServlet extends HttpServlet {
     }
 
     /**
-     * {@code ALLOWED_ORIGINS} empty: same origin only (the Origin's host:port is the Host
-     * header). Otherwise exact matches, or anything when it lists {@code *}.
+     * {@code ALLOWED_ORIGINS} empty: same origin only, the Origin's scheme, host and port equal
+     * to the request's as the container sees them (behind a proxy, that needs the container to
+     * apply the forwarded headers, or {@code ALLOWED_ORIGINS}). Otherwise exact matches, or
+     * anything when it lists {@code *}.
      */
-    boolean originAllowed(String origin, String host) {
+    boolean originAllowed(String origin, String scheme, String host, int port) {
         var allowed = gateway.config.allowedOrigins();
         if (allowed.contains("*")) {
             return true;
@@ -177,8 +183,28 @@ final class UpgradeServlet extends HttpServlet {
         if (!allowed.isEmpty()) {
             return allowed.stream().anyMatch(a -> stripSlash(a).equalsIgnoreCase(o));
         }
-        int scheme = o.indexOf("://");
-        return host != null && scheme > 0 && o.substring(scheme + 3).equalsIgnoreCase(host);
+        URI uri;
+        try {
+            uri = new URI(o);
+        } catch (URISyntaxException e) {
+            return false;
+        }
+        return uri.getScheme() != null && uri.getHost() != null && uri.getRawPath().isEmpty()
+                && uri.getRawUserInfo() == null && uri.getRawQuery() == null && uri.getRawFragment() == null
+                && uri.getScheme().equalsIgnoreCase(scheme)
+                && stripBrackets(uri.getHost()).equalsIgnoreCase(stripBrackets(host))
+                && portOf(uri) == port;
+    }
+
+    private static int portOf(URI uri) {
+        if (uri.getPort() >= 0) {
+            return uri.getPort();
+        }
+        return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : "http".equalsIgnoreCase(uri.getScheme()) ? 80 : -1;
+    }
+
+    private static String stripBrackets(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     private static String stripSlash(String s) {

@@ -21,6 +21,7 @@ import jakarta.websocket.Session;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
@@ -41,6 +42,8 @@ public final class WsEndpoint extends Endpoint {
     private static final Logger LOG = Logger.getLogger(WsEndpoint.class.getName());
     private static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
     private static final Long BLOCKING_SEND_TIMEOUT_MS = 2000L;
+    /** Bad requests in a row after which the connection is closed with 4502 (README, close codes). */
+    static final int MAX_BAD_REQUESTS_IN_A_ROW = 20;
 
     private final WebSocketGateway gateway;
     private volatile Principal principal;
@@ -53,6 +56,8 @@ public final class WsEndpoint extends Endpoint {
     private StringBuilder fragments;
     /** UTF-8 bytes of the message being received (text or binary: WebSocket never interleaves them). */
     private long messageBytes;
+    /** {@code bad_request} answers since the last frame that was not one (frames arrive one at a time). */
+    private int badRequestsInARow;
 
     WsEndpoint(WebSocketGateway gateway) {
         this.gateway = gateway;
@@ -170,7 +175,7 @@ public final class WsEndpoint extends Endpoint {
         }
         messageBytes = 0;
         if (admit(CommandHead.NONE)) {
-            reply(CommandCodec.error(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text"));
+            replyError(null, ServerException.badRequest("binary frames are not supported; send JSON text"));
         }
     }
 
@@ -197,7 +202,7 @@ public final class WsEndpoint extends Endpoint {
         try {
             cmd = gateway.codec.parse(head, text);
         } catch (CommandCodec.CommandException e) {
-            reply(CommandCodec.error(e.id, e.error.code(), e.error.getMessage()));
+            replyError(e.id, e.error);
             return;
         }
         try {
@@ -220,6 +225,7 @@ public final class WsEndpoint extends Endpoint {
             } else if (cmd instanceof Command.Refresh refresh) {
                 refresh(refresh);
             }
+            badRequestsInARow = 0;
         } catch (RuntimeException e) {
             replyError(cmd.id(), e);
         }
@@ -229,6 +235,9 @@ public final class WsEndpoint extends Endpoint {
         Throwable e = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
         if (e instanceof ServerException se) {
             reply(CommandCodec.error(id, se.code(), se.getMessage()));
+            if (se.code() == ErrorCode.BAD_REQUEST && ++badRequestsInARow >= MAX_BAD_REQUESTS_IN_A_ROW) {
+                client.closeAfterWrites(Disconnect.BAD_REQUESTS);
+            }
         } else {
             LOG.log(Level.WARNING, "command failed on " + client, e);
             reply(CommandCodec.error(id, ErrorCode.INTERNAL, "internal error"));
@@ -249,7 +258,33 @@ public final class WsEndpoint extends Endpoint {
         }
         principal = next;
         trackExpiry();
+        List<String> revoked = revokeUngrantedRooms();
+        if (!revoked.isEmpty()) {
+            StringBuilder frame = new StringBuilder("{\"action\":\"revoked\",\"rooms\":[");
+            for (int i = 0; i < revoked.size(); i++) {
+                Json.quote(i == 0 ? frame : frame.append(','), revoked.get(i));
+            }
+            reply(frame.append("]}").toString());
+        }
         replyOk(refresh.id(), "");
+    }
+
+    /**
+     * With {@code ROOMS_POLICY=claims}, leaves every room the current token no longer grants, so
+     * a narrower token narrows access at once; returns those rooms.
+     */
+    private List<String> revokeUngrantedRooms() {
+        if (gateway.config.roomsPolicy() != Config.RoomsPolicy.CLAIMS) {
+            return List.of();
+        }
+        List<String> revoked = new ArrayList<>();
+        for (String room : List.copyOf(client.rooms())) {
+            if (!RoomGrants.allows(principal.rooms(), room)) {
+                gateway.node.leave(client, room);
+                revoked.add(room);
+            }
+        }
+        return revoked;
     }
 
     /** Registers the current token's expiry with the gateway's sweep (or leaves it, if none). */
