@@ -1,5 +1,6 @@
 package dev.socketserver.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +10,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.StringValue;
 import dev.socketserver.testing.EmbeddedJetty;
 import dev.socketserver.testing.GrpcClient;
+import dev.socketserver.testing.HandshakeRace;
 import dev.socketserver.testing.HttpApi;
 import dev.socketserver.testing.Tokens;
 import dev.socketserver.testing.WsClient;
@@ -64,6 +66,7 @@ class HostileTrafficIT {
         s.put("CLIENT_QUEUE_MAX_BYTES", String.valueOf(QUEUE_MAX));
         s.put("CLIENT_COMMAND_RATE", "1000");
         s.put("CLIENT_COMMAND_BURST", "1000");
+        s.put("MAX_CONNECTIONS_PER_USER", "5");
         server = EmbeddedJetty.start(s);
         grpc = new GrpcClient(server.port());
     }
@@ -267,6 +270,46 @@ class HostileTrafficIT {
         assertEquals(403, WsClient.handshakeStatus(url, Map.of("Origin", "http://127.0.0.1")));
         assertEquals(403, WsClient.handshakeStatus(url, Map.of("Origin", "http://localhost:" + port)));
         assertEquals(403, WsClient.handshakeStatus(url, Map.of("Origin", "null")));
+    }
+
+    // ---- item 5: the per-user connection limit holds exactly ---------------------------
+
+    @Test
+    void fortyConcurrentHandshakesOfOneUserOpenExactlyFive() throws Exception {
+        String user = "race-" + UUID.randomUUID();
+        HandshakeRace.assertExactLimit(server.port(), user, 40, 5);
+        // The closed connections gave their slots back.
+        String url = server.wsUrl(Tokens.forUser(user));
+        await().atMost(Duration.ofSeconds(10)).until(() -> WsClient.handshakeStatus(url, Map.of()) == 101);
+    }
+
+    @Test
+    void aSlotIsHeldUntilItsConnectionClosesAndRefusedHandshakesHoldNone() {
+        String url = server.wsUrl(Tokens.forUser("slots-" + UUID.randomUUID()));
+        List<WsClient> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                open.add(WsClient.connect(url).ready());
+            }
+            for (int i = 0; i < 3; i++) {
+                assertEquals(503, WsClient.handshakeStatus(url, Map.of()));
+            }
+            // The refused handshakes took nothing; a closed connection gives its slot back.
+            open.remove(0).close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> WsClient.handshakeStatus(url, Map.of()) == 101);
+            // handshakeStatus closed its connection at once: wait until that slot is back too.
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                try {
+                    open.add(WsClient.connect(url).ready());
+                    return true;
+                } catch (RuntimeException refused) {
+                    return false;
+                }
+            });
+            assertEquals(503, WsClient.handshakeStatus(url, Map.of()));
+        } finally {
+            open.forEach(WsClient::close);
+        }
     }
 
     // ---- item 6: identifiers from backends are bounded ---------------------------------

@@ -30,7 +30,7 @@ import java.util.logging.Logger;
  * {@code GET /ws}: every check that can refuse a connection happens here, as an HTTP status
  * before the upgrade (400 not a WebSocket request, 403 origin not allowed, 401 no or bad token,
  * 503 draining or over a connection limit). Only then is the request upgraded, to an endpoint
- * that already knows its user.
+ * that already knows its user and owns one of the user's {@link UserSlots slots}.
  *
  * <p>One {@link ServerEndpointConfig} and one {@link ServerEndpointConfig.Configurator} serve
  * every connection. What the checks found ({@link Admitted}) reaches the endpoint through the
@@ -138,6 +138,27 @@ final class UpgradeServlet extends HttpServlet {
             refuse(resp, 503, e.code(), e.getMessage());
             return;
         }
+        if (!gateway.slots.tryTake(principal.userId())) {
+            resp.setHeader("Retry-After", "5");
+            refuse(resp, 503, ErrorCode.LIMIT_EXCEEDED,
+                    "a user may hold at most " + gateway.config.maxConnectionsPerUser() + " connections");
+            return;
+        }
+        boolean handedOver = false;
+        try {
+            handedOver = upgrade(req, resp, principal);
+        } finally {
+            if (!handedOver) {
+                gateway.slots.release(principal.userId());
+            }
+        }
+    }
+
+    /**
+     * The rest of the handshake, holding one of the user's slots; true once the slot is the
+     * connection's (released by {@link WsEndpoint} when it closes), false if it stays the caller's.
+     */
+    private boolean upgrade(HttpServletRequest req, HttpServletResponse resp, Principal principal) throws IOException {
         Map<Target, StreamPosition> recover = Map.of();
         for (String[] param : new String[][] {{"all_since", "all"}, {"private_since", "private"}}) {
             String raw = queryParameter(req, param[0]);
@@ -145,7 +166,7 @@ final class UpgradeServlet extends HttpServlet {
                 StreamPosition p = CommandCodec.position(raw);
                 if (p == null) {
                     refuse(resp, 400, ErrorCode.BAD_REQUEST, param[0] + " must be <offset>:<epoch>");
-                    return;
+                    return false;
                 }
                 if (recover.isEmpty()) {
                     recover = new LinkedHashMap<>();
@@ -156,16 +177,21 @@ final class UpgradeServlet extends HttpServlet {
         Object attr = req.getServletContext().getAttribute(ServerContainer.class.getName());
         if (!(attr instanceof ServerContainer container)) {
             refuse(resp, 503, ErrorCode.UNAVAILABLE, "the container has no WebSocket support enabled");
-            return;
+            return false;
         }
         PENDING.set(new Admitted(principal, recover));
+        boolean handedOver;
         try {
             container.upgradeHttpToWebSocket(req, resp, endpointConfig, Map.of());
         } catch (jakarta.websocket.DeploymentException e) {
             throw new IOException("WebSocket upgrade failed: " + e.getMessage(), e);
         } finally {
+            // Still pending: the configurator never ran (the container refused the upgrade, e.g.
+            // a bad Sec-WebSocket-Key), so no endpoint will own the slot.
+            handedOver = PENDING.get() == null;
             PENDING.remove();
         }
+        return handedOver;
     }
 
     /**

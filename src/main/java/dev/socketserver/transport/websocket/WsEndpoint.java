@@ -48,6 +48,8 @@ public final class WsEndpoint extends Endpoint {
     private final WebSocketGateway gateway;
     private volatile Principal principal;
     private volatile Client client;
+    /** Whether this connection holds one of its user's {@link UserSlots}: from onOpen to onClose. */
+    private volatile boolean holdsSlot;
     /** The token's expiry in epoch milliseconds; {@code Long.MAX_VALUE} if it never expires. */
     private volatile long expiresAtMillis = Long.MAX_VALUE;
     /** Made on the first inbound frame: most connections of a notification server never send one. */
@@ -91,12 +93,14 @@ public final class WsEndpoint extends Endpoint {
             return;
         }
         principal = a.principal();
+        holdsSlot = true; // every Admitted was given a slot by the handshake
         Map<Target, StreamPosition> recover = a.recover();
         try {
             client = gateway.node.connect(principal.userId(), new SessionTransport(session, gateway.control),
                     List.copyOf(recover.keySet()));
         } catch (ServerException e) {
-            // Lost a race with another handshake or with shutdown after the servlet's checks.
+            // Lost a race for the node-wide limit or with shutdown after the servlet's checks.
+            releaseSlot();
             closeQuietly(session, e.code() == ErrorCode.LIMIT_EXCEEDED ? Disconnect.CONNECTION_LIMIT : Disconnect.GOING_AWAY);
             return;
         }
@@ -335,6 +339,14 @@ public final class WsEndpoint extends Endpoint {
         Client c = client;
         if (c != null) {
             c.transportClosed();
+        }
+        releaseSlot();
+    }
+
+    private void releaseSlot() {
+        if (holdsSlot) {
+            holdsSlot = false;
+            gateway.slots.release(principal.userId());
         }
     }
 
