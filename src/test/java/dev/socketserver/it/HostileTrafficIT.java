@@ -100,6 +100,9 @@ class HostileTrafficIT {
             c.enter(p + "chat:1");
             c.enter(p + "chat:2");
             c.enter(p + "news");
+            // A backend's Subscribe bypasses the policy: not the token's to revoke.
+            assertEquals(1, grpc.stub().subscribe(SubscribeRequest.newBuilder().setUserId(user).setRoom(p + "backend").build())
+                    .getConnections());
             c.send("{\"id\":9,\"action\":\"refresh\",\"token\":\"" + token(user, List.of(p + "chat:1")) + "\"}");
             JsonObject revoked = c.nextJson();
             assertEquals("revoked", revoked.getString("action"), revoked.toString());
@@ -112,7 +115,9 @@ class HostileTrafficIT {
             // Nothing of the revoked rooms arrives any more; the granted room still delivers.
             notifyRoom(p + "news", "revoked-news");
             notifyRoom(p + "chat:2", "revoked-chat");
+            notifyRoom(p + "backend", "subscribed");
             notifyRoom(p + "chat:1", "kept");
+            assertEquals("subscribed", c.nextJson().getString("entityId"));
             assertEquals("kept", c.nextJson().getString("entityId"));
             assertFalse(grpc.stub().presence(PresenceRequest.newBuilder().setRoom(p + "news").build())
                     .getPresenceMap().values().stream().anyMatch(i -> i.getUserId().equals(user)));

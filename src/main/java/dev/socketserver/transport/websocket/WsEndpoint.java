@@ -22,8 +22,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -60,6 +63,11 @@ public final class WsEndpoint extends Endpoint {
     private long messageBytes;
     /** {@code bad_request} answers since the last frame that was not one (frames arrive one at a time). */
     private int badRequestsInARow;
+    /**
+     * {@code ROOMS_POLICY=claims}: rooms this connection entered on its token's grant (not those a
+     * backend's {@code Subscribe} put it in, which bypass the policy); made on the first enter.
+     */
+    private Set<String> enteredOnGrant;
 
     WsEndpoint(WebSocketGateway gateway) {
         this.gateway = gateway;
@@ -211,7 +219,9 @@ public final class WsEndpoint extends Endpoint {
         }
         try {
             if (cmd instanceof Command.Enter enter) {
-                checkRoomGrant(enter.room());
+                if (checkRoomGrant(enter.room())) {
+                    (enteredOnGrant == null ? enteredOnGrant = new HashSet<>() : enteredOnGrant).add(enter.room());
+                }
                 gateway.node.enter(c, enter.room(), enter.since()).whenComplete((r, e) -> {
                     if (e != null) {
                         replyError(cmd.id(), e);
@@ -223,6 +233,9 @@ public final class WsEndpoint extends Endpoint {
                 });
             } else if (cmd instanceof Command.Leave leave) {
                 gateway.node.leave(c, leave.room());
+                if (enteredOnGrant != null) {
+                    enteredOnGrant.remove(leave.room());
+                }
                 replyOk(cmd.id(), roomField(leave.room()));
             } else if (cmd instanceof Command.Ping ping) {
                 reply(CommandCodec.ok(ping.id(), ",\"pong\":true"));
@@ -248,11 +261,15 @@ public final class WsEndpoint extends Endpoint {
         }
     }
 
-    private void checkRoomGrant(String room) {
-        if (gateway.config.roomsPolicy() == Config.RoomsPolicy.CLAIMS
-                && !RoomGrants.allows(principal.rooms(), RoomNames.validate(room))) {
+    /** @return whether the room policy is {@code claims} (and the token grants the room) */
+    private boolean checkRoomGrant(String room) {
+        if (gateway.config.roomsPolicy() != Config.RoomsPolicy.CLAIMS) {
+            return false;
+        }
+        if (!RoomGrants.allows(principal.rooms(), RoomNames.validate(room))) {
             throw new ServerException(ErrorCode.FORBIDDEN, "your token does not grant this room");
         }
+        return true;
     }
 
     private void refresh(Command.Refresh refresh) {
@@ -274,18 +291,22 @@ public final class WsEndpoint extends Endpoint {
     }
 
     /**
-     * With {@code ROOMS_POLICY=claims}, leaves every room the current token no longer grants, so
-     * a narrower token narrows access at once; returns those rooms.
+     * With {@code ROOMS_POLICY=claims}, leaves every room entered on a grant the current token no
+     * longer gives, so a narrower token narrows access at once; returns those rooms.
      */
     private List<String> revokeUngrantedRooms() {
-        if (gateway.config.roomsPolicy() != Config.RoomsPolicy.CLAIMS) {
+        if (enteredOnGrant == null) {
             return List.of();
         }
         List<String> revoked = new ArrayList<>();
-        for (String room : List.copyOf(client.rooms())) {
+        for (Iterator<String> it = enteredOnGrant.iterator(); it.hasNext(); ) {
+            String room = it.next();
             if (!RoomGrants.allows(principal.rooms(), room)) {
-                gateway.node.leave(client, room);
-                revoked.add(room);
+                it.remove();
+                if (client.rooms().contains(room)) {
+                    gateway.node.leave(client, room);
+                    revoked.add(room);
+                }
             }
         }
         return revoked;
