@@ -15,6 +15,8 @@ public enum ErrorCode {
     NOT_FOUND("not_found"),
     /** A configured size or count limit would be exceeded. */
     LIMIT_EXCEEDED("limit_exceeded"),
+    /** A message is larger than anything the server could ever deliver; never retry it as is. */
+    TOO_LARGE("too_large"),
     /** A rate limit was hit; retry later. */
     TOO_MANY_REQUESTS("too_many_requests"),
     /** The connection's token expired. */

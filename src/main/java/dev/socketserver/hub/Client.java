@@ -25,8 +25,8 @@ import java.util.function.Function;
  * as one write): fan-out only queues and hands idle clients to the node's writer pool; a reply
  * is written by the thread that queues it; a write that completes later continues on the pool.
  * Writes are asynchronous, so no thread ever waits on a socket and there is no thread per
- * connection. A client over its bound is closed with {@link Disconnect#SLOW_CONSUMER} and its
- * queue released: it never slows anyone else.
+ * connection. A client whose queue already holds its bound when a frame arrives is closed with
+ * {@link Disconnect#SLOW_CONSUMER} and its queue released: it never slows anyone else.
  *
  * <p>Every change of the queue is also reported to the node's {@link Backlog}.
  *
@@ -327,7 +327,10 @@ public final class Client {
             if (closed || closeWhenWritten != null) {
                 return 0;
             }
-            if (queuedBytes + frame.bytes() > maxQueueBytes) {
+            // Slow is a queue already at its bound: a frame that finds it below is queued even if
+            // it goes over (Node refuses frames larger than the bound), so a reading client gets
+            // every frame whatever its queue held, and a queue holds less than twice the bound.
+            if (queuedBytes >= maxQueueBytes) {
                 frame = null;
                 growth = 0;
                 start = false;

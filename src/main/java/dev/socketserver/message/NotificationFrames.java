@@ -11,6 +11,24 @@ public final class NotificationFrames {
     private NotificationFrames() {
     }
 
+    /** Room for the {@code offset}/{@code epoch} members a stream position adds to a frame. */
+    static final int POSITION_ALLOWANCE = 128;
+
+    /**
+     * An upper bound of the UTF-8 size of the frame {@link #render} makes of {@code n} published
+     * to {@code target}, whatever position the broker gives it. Renders only a notification that
+     * could come near {@code limit}.
+     */
+    public static long maxBytes(Target target, Notification n, long limit) {
+        long chars = 96L + n.type().length() + n.entityId().length() + n.bodyJson().length()
+                + (target instanceof Target.Room r ? r.name().length() : 0);
+        // A char is at most 3 bytes of UTF-8, and escaping at most 6 chars of ASCII.
+        if (6 * chars + POSITION_ALLOWANCE <= limit) {
+            return 6 * chars + POSITION_ALLOWANCE;
+        }
+        return render(new Publication(target, n, null)).bytes() + (long) POSITION_ALLOWANCE;
+    }
+
     public static Frame render(Publication p) {
         Notification n = p.notification();
         StringBuilder sb = new StringBuilder(64 + n.bodyJson().length() + n.entityId().length());

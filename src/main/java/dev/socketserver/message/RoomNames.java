@@ -1,34 +1,15 @@
 package dev.socketserver.message;
 
-import dev.socketserver.error.ServerException;
-
-/** The one rule for room names, shared by every transport: 1-255 bytes of UTF-8, no control characters. */
+/** The rule for room names, shared by every transport: that of every {@link Identifiers identifier}. */
 public final class RoomNames {
-    public static final int MAX_BYTES = 255;
+    public static final int MAX_BYTES = Identifiers.MAX_BYTES;
 
     private RoomNames() {
     }
 
-    /** @throws ServerException {@code bad_request} naming the problem */
+    /** @throws ServerException {@code bad_request} naming the problem (see {@link Identifiers}) */
     public static String validate(String room) {
-        if (room == null || room.isEmpty()) {
-            throw ServerException.badRequest("room must be a non-empty string");
-        }
-        if (utf8Length(room) > MAX_BYTES) {
-            throw ServerException.badRequest("room must be at most " + MAX_BYTES + " bytes of UTF-8");
-        }
-        for (int i = 0; i < room.length(); i++) {
-            char c = room.charAt(i);
-            if (Character.isISOControl(c)) {
-                throw ServerException.badRequest("room must not contain control characters");
-            }
-            if (Character.isHighSurrogate(c)
-                    ? i + 1 >= room.length() || !Character.isLowSurrogate(room.charAt(++i))
-                    : Character.isLowSurrogate(c)) {
-                throw ServerException.badRequest("room must be valid UTF-16/UTF-8 text");
-            }
-        }
-        return room;
+        return Identifiers.validate("room", room);
     }
 
     /** The length of {@code s} in UTF-8, without encoding it. */

@@ -110,6 +110,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
      */
     public CompletionStage<PublishResult> publish(Target target, Notification notification, String idempotencyKey) {
         validate(target);
+        refuseUndeliverable(target, notification);
         return broker.publish(target, notification, history.optionsFor(target, idempotencyKey))
                 .thenCompose(r -> {
                     if (!r.duplicate()) {
@@ -134,6 +135,20 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     public CompletionStage<HistoryResult> history(Target target, HistoryQuery query) {
         validate(target);
         return broker.history(target, query);
+    }
+
+    /**
+     * A frame larger than {@code clientQueueMaxBytes} could never be queued for anyone: refused
+     * before it reaches history, where recovery would replay it again and again.
+     */
+    private void refuseUndeliverable(Target target, Notification notification) {
+        long max = options.clientQueueMaxBytes();
+        long bytes = NotificationFrames.maxBytes(target, notification, max);
+        if (bytes > max) {
+            throw new ServerException(ErrorCode.TOO_LARGE, "the notification renders to a frame of " + bytes
+                    + " bytes (position included); no connection may queue more than " + max
+                    + " bytes (CLIENT_QUEUE_MAX_BYTES)");
+        }
     }
 
     private static void validate(Target target) {

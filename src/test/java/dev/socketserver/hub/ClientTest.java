@@ -95,7 +95,12 @@ class ClientTest {
             c.send(Frame.of("x".repeat(100)));
         }
         assertEquals(900, c.queuedBytes());
+        // A frame that finds the queue below its bound is queued, even past the bound ...
         c.send(Frame.of("y".repeat(101)));
+        assertEquals(1_001, c.queuedBytes());
+        assertTrue(closes.isEmpty());
+        // ... the next one finds it at the bound: slow consumer.
+        c.send(Frame.of("w"));
         assertEquals(List.of(Disconnect.SLOW_CONSUMER), closes);
         assertEquals(4002, t.closedWith.get());
         assertTrue(c.isClosed());

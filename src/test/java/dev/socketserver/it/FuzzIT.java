@@ -44,7 +44,7 @@ class FuzzIT {
     static final Set<String> ERROR_CODES = Set.of("bad_request", "unauthorized", "forbidden", "not_found",
             "limit_exceeded", "too_many_requests", "token_expired", "internal");
     /** Close codes the README documents for hostile input. */
-    static final Set<Integer> CLOSE_CODES = Set.of(1002, 1007, 1009, 4004);
+    static final Set<Integer> CLOSE_CODES = Set.of(1002, 1007, 1009, 4004, 4502);
 
     @Test
     void tenThousandHostileFrames() throws Exception {
@@ -158,6 +158,9 @@ class FuzzIT {
             JsonObject reply = WsClient.parse(f.text());
             if (reply.containsKey("error")) {
                 String code = reply.getJsonObject("error").getString("code");
+                String message = reply.getJsonObject("error").getString("message");
+                assertTrue(!HostileTrafficIT.CLASS_NAME.matcher(message).find() && !message.contains("Exception"),
+                        "library text in " + message + " after " + h.describe());
                 assertTrue(ERROR_CODES.contains(code), code + " after " + h.describe());
                 return code;
             }

@@ -6,6 +6,7 @@ import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import dev.socketserver.broker.HistoryQuery;
 import dev.socketserver.error.ServerException;
+import dev.socketserver.message.Identifiers;
 import dev.socketserver.message.Notification;
 import dev.socketserver.message.Publication;
 import dev.socketserver.message.Target;
@@ -83,10 +84,7 @@ public final class NotificationGrpcService implements NotificationServiceGrpc.As
     @Override
     public void privateNotify(MessageWithUser request, StreamObserver<Empty> out) {
         call(out, () -> {
-            if (request.getUserId().isEmpty()) {
-                throw ServerException.badRequest("userId must not be empty");
-            }
-            return node.publish(Target.user(request.getUserId()), toNotification(request.hasBase(), request.getBase()))
+            return node.publish(Target.user(Identifiers.validate("userId", request.getUserId())), toNotification(request.hasBase(), request.getBase()))
                     .thenApply(r -> Empty.getDefaultInstance());
         });
     }
@@ -97,7 +95,7 @@ public final class NotificationGrpcService implements NotificationServiceGrpc.As
             case TYPE_ERROR -> "error";
             default -> "";
         };
-        return new Notification(type, m.getEntityId(), renderer.render(present && m.hasMessage(), m.getMessage()));
+        return new Notification(type, Identifiers.validateOptional("entityId", m.getEntityId()), renderer.render(present && m.hasMessage(), m.getMessage()));
     }
 
     // ---- the backend API --------------------------------------------------------------
@@ -106,10 +104,8 @@ public final class NotificationGrpcService implements NotificationServiceGrpc.As
     public void publish(PublishRequest request, StreamObserver<PublishResponse> out) {
         call(out, () -> {
             Target target = target(request.getTargetCase().name(), request.getRoom(), request.getUserId());
-            String key = request.getIdempotencyKey().isEmpty() ? null : request.getIdempotencyKey();
-            if (key != null && key.length() > 256) {
-                throw ServerException.badRequest("idempotencyKey must be at most 256 characters");
-            }
+            String key = request.getIdempotencyKey().isEmpty() ? null
+                    : Identifiers.validate("idempotencyKey", request.getIdempotencyKey());
             return node.publish(target, toNotification(request.hasMessage(), request.getMessage()), key)
                     .thenApply(r -> {
                         PublishResponse.Builder b = PublishResponse.newBuilder().setDuplicate(r.duplicate());
@@ -130,7 +126,8 @@ public final class NotificationGrpcService implements NotificationServiceGrpc.As
             }
             int limit = request.hasLimit() ? request.getLimit() : Integer.MAX_VALUE;
             dev.socketserver.message.StreamPosition since = request.hasSince()
-                    ? new dev.socketserver.message.StreamPosition(request.getSince().getOffset(), request.getSince().getEpoch())
+                    ? new dev.socketserver.message.StreamPosition(request.getSince().getOffset(),
+                            Identifiers.validateOptional("since.epoch", request.getSince().getEpoch()))
                     : null;
             return node.history(target, new HistoryQuery(since, limit, request.getReverse())).thenApply(h -> {
                 HistoryResponse.Builder b = HistoryResponse.newBuilder().setPosition(toProto(h.position()));
@@ -147,7 +144,7 @@ public final class NotificationGrpcService implements NotificationServiceGrpc.As
         return switch (targetCase) {
             case "ALL" -> Target.all();
             case "ROOM" -> Target.room(room);
-            case "USER_ID" -> Target.user(userId);
+            case "USER_ID" -> Target.user(Identifiers.validate("userId", userId));
             default -> throw ServerException.badRequest("a target is required: all, room or userId");
         };
     }
@@ -182,26 +179,26 @@ public final class NotificationGrpcService implements NotificationServiceGrpc.As
     @Override
     public void subscribe(SubscribeRequest request, StreamObserver<SubscribeResponse> out) {
         call(out, () -> done(SubscribeResponse.newBuilder()
-                .setConnections(node.subscribeUser(request.getUserId(), request.getRoom())).build()));
+                .setConnections(node.subscribeUser(Identifiers.validate("userId", request.getUserId()), request.getRoom())).build()));
     }
 
     @Override
     public void unsubscribe(UnsubscribeRequest request, StreamObserver<UnsubscribeResponse> out) {
         call(out, () -> done(UnsubscribeResponse.newBuilder()
-                .setConnections(node.unsubscribeUser(request.getUserId(), request.getRoom())).build()));
+                .setConnections(node.unsubscribeUser(Identifiers.validate("userId", request.getUserId()), request.getRoom())).build()));
     }
 
     @Override
     public void disconnect(DisconnectRequest request, StreamObserver<DisconnectResponse> out) {
         call(out, () -> done(DisconnectResponse.newBuilder()
-                .setConnections(node.disconnectUser(request.getUserId(), request.getReconnect())).build()));
+                .setConnections(node.disconnectUser(Identifiers.validate("userId", request.getUserId()), request.getReconnect())).build()));
     }
 
     @Override
     public void rooms(RoomsRequest request, StreamObserver<RoomsResponse> out) {
         call(out, () -> {
             RoomsResponse.Builder b = RoomsResponse.newBuilder();
-            node.rooms(request.getPattern()).forEach((name, n) -> b.putRooms(name, RoomInfo.newBuilder().setNumClients(n).build()));
+            node.rooms(Identifiers.validateOptional("pattern", request.getPattern())).forEach((name, n) -> b.putRooms(name, RoomInfo.newBuilder().setNumClients(n).build()));
             return done(b.build());
         });
     }

@@ -6,6 +6,7 @@ import com.google.protobuf.util.JsonFormat;
 import dev.socketserver.auth.ApiKeys;
 import dev.socketserver.error.ErrorCode;
 import dev.socketserver.transport.grpc.BodyRenderer;
+import dev.socketserver.transport.grpc.GrpcErrors;
 import dev.socketserver.transport.grpc.NotificationGrpcService;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
 import dev.socketserver.transport.grpc.proto.HistoryRequest;
@@ -18,6 +19,7 @@ import dev.socketserver.transport.grpc.proto.PublishRequest;
 import dev.socketserver.transport.grpc.proto.RoomsRequest;
 import dev.socketserver.transport.grpc.proto.SubscribeRequest;
 import dev.socketserver.transport.grpc.proto.UnsubscribeRequest;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import jakarta.servlet.ServletContext;
@@ -44,7 +46,8 @@ import java.util.logging.Logger;
  * with JSON bodies in protobuf's JSON mapping (method names case-insensitive). The request is
  * handed to the same service implementation gRPC uses, so validation and results are
  * identical. Status mapping: 400 bad_request, 401 unauthorized, 403 forbidden, 404 not_found
- * (also an unknown method), 405 not POST, 413 body over {@code MAX_PUBLISH_BYTES}, 429
+ * (also an unknown method), 405 not POST, 413 body over {@code MAX_PUBLISH_BYTES} (limit_exceeded)
+ * or a notification whose frame is over {@code CLIENT_QUEUE_MAX_BYTES} (too_large), 429
  * limit_exceeded, 503 unavailable, 500 internal.
  */
 public final class HttpApiServlet extends HttpServlet {
@@ -125,7 +128,12 @@ public final class HttpApiServlet extends HttpServlet {
                 parser.merge(json, builder);
             }
         } catch (InvalidProtocolBufferException | RuntimeException e) {
-            error(resp, 400, ErrorCode.BAD_REQUEST, "invalid JSON for this method: " + e.getMessage());
+            // Protobuf's own findings (an unknown field, a wrong type) help the caller; a JSON
+            // syntax error comes wrapped around the parser's exception text, which is ours to log.
+            LOG.log(Level.FINE, "unparsable HTTP API request", e);
+            boolean syntax = e.getCause() != null || e instanceof RuntimeException;
+            error(resp, 400, ErrorCode.BAD_REQUEST, "invalid JSON for this method: "
+                    + (syntax ? "malformed JSON" : e.getMessage()));
             return;
         }
         CompletableFuture<Message> result = new CompletableFuture<>();
@@ -159,7 +167,9 @@ public final class HttpApiServlet extends HttpServlet {
             resp.getOutputStream().write(out);
         } catch (ExecutionException e) {
             Status s = Status.fromThrowable(e.getCause());
-            error(resp, httpStatus(s.getCode()), errorCode(s.getCode()),
+            Metadata trailers = Status.trailersFromThrowable(e.getCause());
+            boolean tooLarge = trailers != null && ErrorCode.TOO_LARGE.wire().equals(trailers.get(GrpcErrors.ERROR_CODE));
+            error(resp, tooLarge ? 413 : httpStatus(s.getCode()), tooLarge ? ErrorCode.TOO_LARGE : errorCode(s.getCode()),
                     s.getDescription() == null ? s.getCode().name() : s.getDescription());
         } catch (TimeoutException e) {
             error(resp, 503, ErrorCode.UNAVAILABLE, "timed out");

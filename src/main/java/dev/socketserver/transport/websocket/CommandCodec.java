@@ -12,6 +12,8 @@ import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Parses client frames into {@link Command}s and renders replies. Every problem becomes a
@@ -20,6 +22,7 @@ import java.io.StringReader;
  * error frame and keep the connection.
  */
 final class CommandCodec {
+    private static final Logger LOG = Logger.getLogger(CommandCodec.class.getName());
     private final JsonProvider json = JsonProvider.provider();
 
     /** A command that could not be parsed or is invalid. */
@@ -43,10 +46,14 @@ final class CommandCodec {
         try (JsonReader reader = json.createReader(new StringReader(text))) {
             value = reader.readValue();
         } catch (JsonException e) {
+            LOG.log(Level.FINE, "malformed command", e);
             throw new CommandException(head.id(), ServerException.badRequest("malformed JSON"));
         } catch (RuntimeException e) {
-            // Parsson reports its safety limits (nesting depth, number size) as plain runtime exceptions.
-            throw new CommandException(head.id(), ServerException.badRequest("JSON exceeds a parser limit: " + e.getMessage()));
+            // Parsson reports its safety limits (nesting depth, number size) as plain runtime
+            // exceptions; their text is the parser's, so it goes to the log only.
+            LOG.log(Level.FINE, "command beyond a parser limit", e);
+            throw new CommandException(head.id(), ServerException.badRequest(
+                    "JSON exceeds a parser limit (nesting depth or number size)"));
         }
         if (!(value instanceof JsonObject obj)) {
             throw new CommandException(null, ServerException.badRequest("a command must be a JSON object"));

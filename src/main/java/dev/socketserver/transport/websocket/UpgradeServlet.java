@@ -13,8 +13,11 @@ import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerContainer;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import dev.socketserver.message.Identifiers;
 import dev.socketserver.message.StreamPosition;
 import dev.socketserver.message.Target;
 import java.util.LinkedHashMap;
@@ -27,7 +30,7 @@ import java.util.logging.Logger;
  * {@code GET /ws}: every check that can refuse a connection happens here, as an HTTP status
  * before the upgrade (400 not a WebSocket request, 403 origin not allowed, 401 no or bad token,
  * 503 draining or over a connection limit). Only then is the request upgraded, to an endpoint
- * that already knows its user.
+ * that already knows its user and owns one of the user's {@link UserSlots slots}.
  *
  * <p>One {@link ServerEndpointConfig} and one {@link ServerEndpointConfig.Configurator} serve
  * every connection. What the checks found ({@link Admitted}) reaches the endpoint through the
@@ -108,7 +111,7 @@ final class UpgradeServlet extends HttpServlet {
             return;
         }
         String origin = req.getHeader("Origin");
-        if (origin != null && !originAllowed(origin, req.getHeader("Host"))) {
+        if (origin != null && !originAllowed(origin, req.getScheme(), req.getServerName(), req.getServerPort())) {
             refuse(resp, 403, ErrorCode.FORBIDDEN, "origin not allowed: " + origin);
             return;
         }
@@ -119,6 +122,7 @@ final class UpgradeServlet extends HttpServlet {
         Principal principal;
         try {
             principal = gateway.verifier.verify(token(req));
+            Identifiers.validate("the token's user id (sub)", principal.userId());
         } catch (ServerException e) {
             if (!gateway.config.authConfigured()) {
                 warnNoAuth();
@@ -134,6 +138,27 @@ final class UpgradeServlet extends HttpServlet {
             refuse(resp, 503, e.code(), e.getMessage());
             return;
         }
+        if (!gateway.slots.tryTake(principal.userId())) {
+            resp.setHeader("Retry-After", "5");
+            refuse(resp, 503, ErrorCode.LIMIT_EXCEEDED,
+                    "a user may hold at most " + gateway.config.maxConnectionsPerUser() + " connections");
+            return;
+        }
+        boolean handedOver = false;
+        try {
+            handedOver = upgrade(req, resp, principal);
+        } finally {
+            if (!handedOver) {
+                gateway.slots.release(principal.userId());
+            }
+        }
+    }
+
+    /**
+     * The rest of the handshake, holding one of the user's slots; true once the slot is the
+     * connection's (released by {@link WsEndpoint} when it closes), false if it stays the caller's.
+     */
+    private boolean upgrade(HttpServletRequest req, HttpServletResponse resp, Principal principal) throws IOException {
         Map<Target, StreamPosition> recover = Map.of();
         for (String[] param : new String[][] {{"all_since", "all"}, {"private_since", "private"}}) {
             String raw = queryParameter(req, param[0]);
@@ -141,7 +166,7 @@ final class UpgradeServlet extends HttpServlet {
                 StreamPosition p = CommandCodec.position(raw);
                 if (p == null) {
                     refuse(resp, 400, ErrorCode.BAD_REQUEST, param[0] + " must be <offset>:<epoch>");
-                    return;
+                    return false;
                 }
                 if (recover.isEmpty()) {
                     recover = new LinkedHashMap<>();
@@ -152,23 +177,30 @@ final class UpgradeServlet extends HttpServlet {
         Object attr = req.getServletContext().getAttribute(ServerContainer.class.getName());
         if (!(attr instanceof ServerContainer container)) {
             refuse(resp, 503, ErrorCode.UNAVAILABLE, "the container has no WebSocket support enabled");
-            return;
+            return false;
         }
         PENDING.set(new Admitted(principal, recover));
+        boolean handedOver;
         try {
             container.upgradeHttpToWebSocket(req, resp, endpointConfig, Map.of());
         } catch (jakarta.websocket.DeploymentException e) {
             throw new IOException("WebSocket upgrade failed: " + e.getMessage(), e);
         } finally {
+            // Still pending: the configurator never ran (the container refused the upgrade, e.g.
+            // a bad Sec-WebSocket-Key), so no endpoint will own the slot.
+            handedOver = PENDING.get() == null;
             PENDING.remove();
         }
+        return handedOver;
     }
 
     /**
-     * {@code ALLOWED_ORIGINS} empty: same origin only (the Origin's host:port is the Host
-     * header). Otherwise exact matches, or anything when it lists {@code *}.
+     * {@code ALLOWED_ORIGINS} empty: same origin only, the Origin's scheme, host and port equal
+     * to the request's as the container sees them (behind a proxy, that needs the container to
+     * apply the forwarded headers, or {@code ALLOWED_ORIGINS}). Otherwise exact matches, or
+     * anything when it lists {@code *}.
      */
-    boolean originAllowed(String origin, String host) {
+    boolean originAllowed(String origin, String scheme, String host, int port) {
         var allowed = gateway.config.allowedOrigins();
         if (allowed.contains("*")) {
             return true;
@@ -177,8 +209,28 @@ final class UpgradeServlet extends HttpServlet {
         if (!allowed.isEmpty()) {
             return allowed.stream().anyMatch(a -> stripSlash(a).equalsIgnoreCase(o));
         }
-        int scheme = o.indexOf("://");
-        return host != null && scheme > 0 && o.substring(scheme + 3).equalsIgnoreCase(host);
+        URI uri;
+        try {
+            uri = new URI(o);
+        } catch (URISyntaxException e) {
+            return false;
+        }
+        return uri.getScheme() != null && uri.getHost() != null && uri.getRawPath().isEmpty()
+                && uri.getRawUserInfo() == null && uri.getRawQuery() == null && uri.getRawFragment() == null
+                && uri.getScheme().equalsIgnoreCase(scheme)
+                && stripBrackets(uri.getHost()).equalsIgnoreCase(stripBrackets(host))
+                && portOf(uri) == port;
+    }
+
+    private static int portOf(URI uri) {
+        if (uri.getPort() >= 0) {
+            return uri.getPort();
+        }
+        return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : "http".equalsIgnoreCase(uri.getScheme()) ? 80 : -1;
+    }
+
+    private static String stripBrackets(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     private static String stripSlash(String s) {

@@ -38,6 +38,8 @@ public final class WebSocketGateway implements AutoCloseable {
     final CommandCodec codec = new CommandCodec();
     final ExecutorService control;
     final ScheduledExecutorService timer;
+    /** Per-user connection slots, taken before the upgrade. */
+    final UserSlots slots;
     /** Open connections whose token expires. */
     private final Set<WsEndpoint> expiring = ConcurrentHashMap.newKeySet();
 
@@ -45,6 +47,7 @@ public final class WebSocketGateway implements AutoCloseable {
         this.node = node;
         this.verifier = verifier;
         this.config = config;
+        this.slots = new UserSlots(config.maxConnectionsPerUser());
         ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), threads("socket-server-ws-control"));
         pool.allowCoreThreadTimeOut(true);

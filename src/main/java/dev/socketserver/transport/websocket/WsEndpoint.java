@@ -21,8 +21,12 @@ import jakarta.websocket.Session;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -41,10 +45,14 @@ public final class WsEndpoint extends Endpoint {
     private static final Logger LOG = Logger.getLogger(WsEndpoint.class.getName());
     private static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
     private static final Long BLOCKING_SEND_TIMEOUT_MS = 2000L;
+    /** Bad requests in a row after which the connection is closed with 4502 (README, close codes). */
+    static final int MAX_BAD_REQUESTS_IN_A_ROW = 20;
 
     private final WebSocketGateway gateway;
     private volatile Principal principal;
     private volatile Client client;
+    /** Whether this connection holds one of its user's {@link UserSlots}: from onOpen to onClose. */
+    private volatile boolean holdsSlot;
     /** The token's expiry in epoch milliseconds; {@code Long.MAX_VALUE} if it never expires. */
     private volatile long expiresAtMillis = Long.MAX_VALUE;
     /** Made on the first inbound frame: most connections of a notification server never send one. */
@@ -53,6 +61,13 @@ public final class WsEndpoint extends Endpoint {
     private StringBuilder fragments;
     /** UTF-8 bytes of the message being received (text or binary: WebSocket never interleaves them). */
     private long messageBytes;
+    /** {@code bad_request} answers since the last frame that was not one (frames arrive one at a time). */
+    private int badRequestsInARow;
+    /**
+     * {@code ROOMS_POLICY=claims}: rooms this connection entered on its token's grant (not those a
+     * backend's {@code Subscribe} put it in, which bypass the policy); made on the first enter.
+     */
+    private Set<String> enteredOnGrant;
 
     WsEndpoint(WebSocketGateway gateway) {
         this.gateway = gateway;
@@ -86,13 +101,15 @@ public final class WsEndpoint extends Endpoint {
             return;
         }
         principal = a.principal();
+        holdsSlot = true; // every Admitted was given a slot by the handshake
         Map<Target, StreamPosition> recover = a.recover();
         try {
             client = gateway.node.connect(principal.userId(), new SessionTransport(session, gateway.control,
                             gateway.config.wsWritePath()),
                     List.copyOf(recover.keySet()));
         } catch (ServerException e) {
-            // Lost a race with another handshake or with shutdown after the servlet's checks.
+            // Lost a race for the node-wide limit or with shutdown after the servlet's checks.
+            releaseSlot();
             closeQuietly(session, e.code() == ErrorCode.LIMIT_EXCEEDED ? Disconnect.CONNECTION_LIMIT : Disconnect.GOING_AWAY);
             return;
         }
@@ -172,7 +189,7 @@ public final class WsEndpoint extends Endpoint {
         }
         messageBytes = 0;
         if (admit(CommandHead.NONE)) {
-            reply(CommandCodec.error(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text"));
+            replyError(null, ServerException.badRequest("binary frames are not supported; send JSON text"));
         }
     }
 
@@ -199,12 +216,14 @@ public final class WsEndpoint extends Endpoint {
         try {
             cmd = gateway.codec.parse(head, text);
         } catch (CommandCodec.CommandException e) {
-            reply(CommandCodec.error(e.id, e.error.code(), e.error.getMessage()));
+            replyError(e.id, e.error);
             return;
         }
         try {
             if (cmd instanceof Command.Enter enter) {
-                checkRoomGrant(enter.room());
+                if (checkRoomGrant(enter.room())) {
+                    (enteredOnGrant == null ? enteredOnGrant = new HashSet<>() : enteredOnGrant).add(enter.room());
+                }
                 gateway.node.enter(c, enter.room(), enter.since()).whenComplete((r, e) -> {
                     if (e != null) {
                         replyError(cmd.id(), e);
@@ -216,12 +235,16 @@ public final class WsEndpoint extends Endpoint {
                 });
             } else if (cmd instanceof Command.Leave leave) {
                 gateway.node.leave(c, leave.room());
+                if (enteredOnGrant != null) {
+                    enteredOnGrant.remove(leave.room());
+                }
                 replyOk(cmd.id(), roomField(leave.room()));
             } else if (cmd instanceof Command.Ping ping) {
                 reply(CommandCodec.ok(ping.id(), ",\"pong\":true"));
             } else if (cmd instanceof Command.Refresh refresh) {
                 refresh(refresh);
             }
+            badRequestsInARow = 0;
         } catch (RuntimeException e) {
             replyError(cmd.id(), e);
         }
@@ -231,17 +254,24 @@ public final class WsEndpoint extends Endpoint {
         Throwable e = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
         if (e instanceof ServerException se) {
             reply(CommandCodec.error(id, se.code(), se.getMessage()));
+            if (se.code() == ErrorCode.BAD_REQUEST && ++badRequestsInARow >= MAX_BAD_REQUESTS_IN_A_ROW) {
+                client.closeAfterWrites(Disconnect.BAD_REQUESTS);
+            }
         } else {
             LOG.log(Level.WARNING, "command failed on " + client, e);
             reply(CommandCodec.error(id, ErrorCode.INTERNAL, "internal error"));
         }
     }
 
-    private void checkRoomGrant(String room) {
-        if (gateway.config.roomsPolicy() == Config.RoomsPolicy.CLAIMS
-                && !RoomGrants.allows(principal.rooms(), RoomNames.validate(room))) {
+    /** @return whether the room policy is {@code claims} (and the token grants the room) */
+    private boolean checkRoomGrant(String room) {
+        if (gateway.config.roomsPolicy() != Config.RoomsPolicy.CLAIMS) {
+            return false;
+        }
+        if (!RoomGrants.allows(principal.rooms(), RoomNames.validate(room))) {
             throw new ServerException(ErrorCode.FORBIDDEN, "your token does not grant this room");
         }
+        return true;
     }
 
     private void refresh(Command.Refresh refresh) {
@@ -251,7 +281,37 @@ public final class WsEndpoint extends Endpoint {
         }
         principal = next;
         trackExpiry();
+        List<String> revoked = revokeUngrantedRooms();
+        if (!revoked.isEmpty()) {
+            StringBuilder frame = new StringBuilder("{\"action\":\"revoked\",\"rooms\":[");
+            for (int i = 0; i < revoked.size(); i++) {
+                Json.quote(i == 0 ? frame : frame.append(','), revoked.get(i));
+            }
+            reply(frame.append("]}").toString());
+        }
         replyOk(refresh.id(), "");
+    }
+
+    /**
+     * With {@code ROOMS_POLICY=claims}, leaves every room entered on a grant the current token no
+     * longer gives, so a narrower token narrows access at once; returns those rooms.
+     */
+    private List<String> revokeUngrantedRooms() {
+        if (enteredOnGrant == null) {
+            return List.of();
+        }
+        List<String> revoked = new ArrayList<>();
+        for (Iterator<String> it = enteredOnGrant.iterator(); it.hasNext(); ) {
+            String room = it.next();
+            if (!RoomGrants.allows(principal.rooms(), room)) {
+                it.remove();
+                if (client.rooms().contains(room)) {
+                    gateway.node.leave(client, room);
+                    revoked.add(room);
+                }
+            }
+        }
+        return revoked;
     }
 
     /** Registers the current token's expiry with the gateway's sweep (or leaves it, if none). */
@@ -302,6 +362,14 @@ public final class WsEndpoint extends Endpoint {
         Client c = client;
         if (c != null) {
             c.transportClosed();
+        }
+        releaseSlot();
+    }
+
+    private void releaseSlot() {
+        if (holdsSlot) {
+            holdsSlot = false;
+            gateway.slots.release(principal.userId());
         }
     }
 

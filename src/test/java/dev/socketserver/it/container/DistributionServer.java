@@ -29,10 +29,13 @@ import org.awaitility.core.ConditionTimeoutException;
  * readiness with bounded polling and stops the process (SIGTERM, then kill, bounded waits).
  */
 public abstract class DistributionServer implements AutoCloseable {
+    /** Low enough for a race of {@code 8 x} as many handshakes of one user. */
+    public static final int MAX_CONNECTIONS_PER_USER = 5;
     /** Settings every test deployment gets, as environment variables. */
     public static final Map<String, String> TEST_ENV = Map.of(
             "AUTH_JWT_SECRET", Tokens.SECRET,
-            "API_KEYS", GrpcClient.API_KEY);
+            "API_KEYS", GrpcClient.API_KEY,
+            "MAX_CONNECTIONS_PER_USER", String.valueOf(MAX_CONNECTIONS_PER_USER));
 
     static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.testing.GrpcClient;
+import dev.socketserver.testing.HandshakeRace;
 import dev.socketserver.testing.HttpApi;
 import dev.socketserver.testing.RawWebSocket;
 import dev.socketserver.testing.SessionChurn;
@@ -118,6 +119,13 @@ abstract class DistributionSmokeTest {
                 "CDI decoration of endpoints skipped in the log");
         // HEAP_GIVE_BACK is opt-in: a webapp leaves its container's JVM flags alone by default.
         assertFalse(server.log().contains("JVM heap give-back"), "no heap give-back in the log");
+    }
+
+    @Test
+    @Order(2)
+    void fortyConcurrentHandshakesOfOneUserOpenExactlyTheLimit() throws Exception {
+        HandshakeRace.assertExactLimit(server.httpPort(), user(), 8 * DistributionServer.MAX_CONNECTIONS_PER_USER,
+                DistributionServer.MAX_CONNECTIONS_PER_USER);
     }
 
     @Test
