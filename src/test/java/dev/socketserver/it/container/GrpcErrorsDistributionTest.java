@@ -9,6 +9,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
+import com.google.protobuf.UnknownFieldSet;
 import dev.socketserver.testing.GrpcClient;
 import dev.socketserver.testing.HttpApi;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
@@ -70,7 +71,7 @@ abstract class GrpcErrorsDistributionTest {
     static final String MISSING_KEY = "missing API key: send 'authorization: Bearer <key>'";
     static final String WRONG_KEY = "invalid API key";
     static final String NO_TARGET = "a target is required: all, room or userId";
-    static final String EMPTY_USER = "userId must not be empty";
+    static final String EMPTY_USER = "userId must be a non-empty string";
     static final String EMPTY_ROOM = "room must be a non-empty string";
     static final String LONG_ROOM = "room must be at most 255 bytes of UTF-8";
     static final String CONTROL_ROOM = "room must not contain control characters";
@@ -174,9 +175,9 @@ abstract class GrpcErrorsDistributionTest {
                         t -> t.api().publish(PublishRequest.newBuilder().setRoom(longRoom).build())),
                 invalid("Publish(userId: \"\")", EMPTY_USER,
                         t -> t.api().publish(PublishRequest.newBuilder().setUserId("").build())),
-                invalid("Publish(idempotencyKey of 257 characters)", "idempotencyKey must be at most 256 characters",
+                invalid("Publish(idempotencyKey of 256 bytes)", "idempotencyKey must be at most 255 bytes of UTF-8",
                         t -> t.api().publish(PublishRequest.newBuilder().setAll(Empty.getDefaultInstance())
-                                .setIdempotencyKey("k".repeat(257)).build())),
+                                .setIdempotencyKey("k".repeat(256)).build())),
                 invalid("Publish(undecodable body)", BAD_BODY,
                         t -> t.api().publish(PublishRequest.newBuilder().setAll(Empty.getDefaultInstance())
                                 .setMessage(badBody()).build())),
@@ -242,9 +243,17 @@ abstract class GrpcErrorsDistributionTest {
         ClientCalls.blockingUnaryCall(grpc.channel(), m, options, request);
     }
 
-    /** A Message whose encoding is exactly {@code bytes} long (tag + 3-byte length + entityId). */
+    /**
+     * A Message whose encoding is exactly {@code bytes} long: a short entityId (identifiers are
+     * limited to 255 bytes) and an unknown length-delimited field as padding (tag + 3-byte length),
+     * which the server ignores, so the rendered frame stays small (no {@code too_large}).
+     */
     static Message messageOfSize(int bytes) {
-        Message m = Message.newBuilder().setEntityId("x".repeat(bytes - 4)).build();
+        int padding = bytes - 3 - 4;
+        Message m = Message.newBuilder().setEntityId("e")
+                .setUnknownFields(UnknownFieldSet.newBuilder().addField(15, UnknownFieldSet.Field.newBuilder()
+                        .addLengthDelimited(ByteString.copyFrom(new byte[padding])).build()).build())
+                .build();
         assertEquals(bytes, m.getSerializedSize());
         return m;
     }
@@ -261,6 +270,25 @@ abstract class GrpcErrorsDistributionTest {
         assertStatus(Status.Code.RESOURCE_EXHAUSTED,
                 "gRPC message exceeds maximum size " + MAX_PUBLISH_BYTES + ": " + big.getSerializedSize(),
                 "Publish over MAX_PUBLISH_BYTES", () -> api().publish(big));
+    }
+
+    /**
+     * Under MAX_PUBLISH_BYTES, but JSON escaping makes its frame larger than
+     * CLIENT_QUEUE_MAX_BYTES (1 MiB): refused by the application, not the transport.
+     */
+    @Test
+    @Order(3)
+    void aNotificationNoClientCouldReceiveIsResourceExhaustedWithItsRenderedSize() {
+        Message escaped = GrpcClient.info("e", "\u0001".repeat(200_000)); // each renders as \\u0001, 6 bytes
+        assertTrue(escaped.getSerializedSize() < MAX_PUBLISH_BYTES);
+        for (Runnable call : List.<Runnable>of(() -> api().broadcast(escaped),
+                () -> api().notifyRoom(MessageWithRoom.newBuilder().setBase(escaped).setRoom("r").build()))) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getStatus().toString());
+            String description = e.getStatus().getDescription();
+            assertTrue(description.matches("the notification renders to a frame of 12\\d{5} bytes \\(position included\\); "
+                    + "no connection may queue more than 1048576 bytes \\(CLIENT_QUEUE_MAX_BYTES\\)"), description);
+        }
     }
 
     static MethodDescriptor<Empty, Empty> emptyMethod(String fullName) {
