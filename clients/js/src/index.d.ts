@@ -9,15 +9,14 @@ export interface Position {
   epoch: string;
 }
 
-/** A WebSocket constructor with the browser API (the global one, or the `ws` package in Node). */
+/**
+ * A WebSocket constructor with the browser API (the global one, or the `ws` package in Node);
+ * the client sets its `onopen`, `onmessage`, `onerror` and `onclose` itself.
+ */
 export type WebSocketConstructor = new (url: string) => {
-  readyState: number;
+  readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
 };
 
 export interface ReconnectOptions {

@@ -82,6 +82,8 @@ export class SocketClient {
   #pending = new Map();
   /** room -> {position, entered, waiters} */
   #rooms = new Map();
+  /** Rooms whose leave is on its way: their notifications still in flight are dropped. */
+  #leaving = new Set();
   /** 'all' | 'private' | 'room:<name>' -> {offset, epoch} */
   #positions = new Map();
   #attempt = 0;
@@ -197,7 +199,9 @@ export class SocketClient {
     if (this.#state !== 'connected') {
       return Promise.resolve({ room });
     }
-    return this.#request({ action: 'leave', room }, timeout);
+    this.#leaving.add(room);
+    const done = () => this.#leaving.delete(room);
+    return this.#request({ action: 'leave', room }, timeout).finally(done);
   }
 
   /** Application-level ping; resolves when the server answered, rejects with `disconnected` when not connected. */
@@ -475,6 +479,9 @@ export class SocketClient {
 
   #onNotification(frame) {
     const stream = frame.room !== undefined ? roomStream(frame.room) : frame.private ? 'private' : 'all';
+    if (frame.room !== undefined && this.#leaving.has(frame.room)) {
+      return;
+    }
     if (frame.room !== undefined && !this.#rooms.has(frame.room)) {
       // Entered by the backend (Subscribe): tracked from now on, and re-entered after a reconnect.
       this.#rooms.set(frame.room, { entered: true, waiters: [] });

@@ -111,3 +111,18 @@ test('a static token that has expired stops the client instead of retrying forev
   assert.match(closed.reason, /expired/);
   await assert.rejects(client.enter('x'), (e) => e.code === 'closed');
 });
+
+test('a room the backend subscribed the user to is tracked from its first notification', async () => {
+  const user = uniqueUser();
+  const room = `subscribed-${user}`;
+  const client = newClient({ token: mintToken(user) });
+  const recorder = new Recorder(client);
+  client.connect();
+  await recorder.state('connected');
+  assert.equal((await api('Subscribe', { userId: user, room })).connections, 1);
+  const position = await publish({ room }, 'welcome');
+  await recorder.until('the room notification', (r) => r.bodies(room).includes('welcome'));
+  assert.deepEqual(client.rooms[room], { offset: Number(position.offset), epoch: position.epoch });
+  await client.leave(room);
+  assert.equal(client.rooms[room], undefined);
+});
