@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.socketserver.testing.EmbeddedJetty;
 import dev.socketserver.testing.GrpcClient;
+import dev.socketserver.testing.NodeProject;
 import dev.socketserver.testing.Tokens;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
 import dev.socketserver.transport.grpc.proto.MessageWithRoom;
@@ -57,7 +58,7 @@ class DemoPageIT {
             assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
             HttpResponse<String> lib = get(server, "/demo/lib/index.js");
             assertEquals(200, lib.statusCode());
-            assertEquals(Files.readString(Path.of("clients/js/src/index.js").toAbsolutePath()), lib.body(),
+            assertEquals(Files.readString(NodeProject.repositoryDir().resolve("clients/js/src/index.js")), lib.body(),
                     "the page runs the client library itself");
             assertEquals(302, get(server, "/demo").statusCode());
             assertEquals(404, get(server, "/demo/missing.js").statusCode());
