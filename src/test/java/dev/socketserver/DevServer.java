@@ -40,6 +40,7 @@ public final class DevServer {
         settings.put("AUTH_JWT_SECRET", DEV_SECRET);
         settings.put("API_INSECURE", "true");
         settings.put("HANDSHAKE_TIMEOUT", env("HANDSHAKE_TIMEOUT", "10s"));
+        settings.put("DEMO_ENABLED", env("DEMO_ENABLED", "true"));
         EmbeddedJetty server = EmbeddedJetty.start(EmbeddedJetty.war(), settings, httpPort, grpcPort);
         int maxThreads = Integer.parseInt(env("JETTY_MAX_THREADS", Integer.toString(DEFAULT_MAX_THREADS)));
         if (server.server().getThreadPool() instanceof QueuedThreadPool pool) {
@@ -48,10 +49,15 @@ public final class DevServer {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server), "dev-server-stop"));
         System.out.println();
         System.out.println("socket-server (dev) is up: http/ws/grpc on :" + server.port(0) + " and :" + server.port(1));
+        String demoToken = null;
         for (String user : new String[] {"alice", "bob"}) {
             String token = Tokens.hs256(secret, c -> c.subject(user)
                     .expirationTime(Date.from(Instant.now().plusSeconds(24 * 3600))));
+            demoToken = demoToken == null ? token : demoToken;
             System.out.println("  " + user + ": ws://localhost:" + server.port(0) + "/ws?t=" + token);
+        }
+        if (Boolean.parseBoolean(settings.get("DEMO_ENABLED"))) {
+            System.out.println("  demo page (as alice): http://localhost:" + server.port(0) + "/demo/?room=orders&t=" + demoToken);
         }
         System.out.println("Ctrl-C stops it.");
         // Only the JVM's shutdown (Ctrl-C, SIGTERM) ends the server. main never returns, so a

@@ -9,6 +9,7 @@ import dev.socketserver.config.ConfigException;
 import dev.socketserver.node.Node;
 import dev.socketserver.node.NodeOptions;
 import dev.socketserver.presence.memory.MemoryPresenceManager;
+import dev.socketserver.transport.demo.DemoServlet;
 import dev.socketserver.transport.grpc.GrpcEndpoint;
 import dev.socketserver.transport.grpc.NotificationGrpcService;
 import dev.socketserver.transport.http.HttpApiServlet;
@@ -71,6 +72,9 @@ final class Application {
         new HttpApiServlet(api, apiKeys, config.maxPublishBytes()).install(context);
         ws = new WebSocketGateway(node, verifier, config);
         ws.install(context);
+        if (config.demoEnabled()) {
+            DemoServlet.install(context);
+        }
         LOG.info("socket-server started: WebSocket at /ws (token parameter '" + config.tokenKey()
                 + "'), gRPC notifications.NotificationService and notificationspb.NotificationService");
     }

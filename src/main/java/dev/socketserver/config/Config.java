@@ -40,7 +40,8 @@ public record Config(
         Duration handshakeTimeout,
         HistoryPolicy history,
         List<String> presenceEventRooms,
-        boolean heapGiveBack) {
+        boolean heapGiveBack,
+        boolean demoEnabled) {
 
     /** Who may enter which room. */
     public enum RoomsPolicy {
@@ -110,7 +111,8 @@ public record Config(
                 s.duration("HANDSHAKE_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
                 historyPolicy(s),
                 s.list("PRESENCE_EVENTS"),
-                s.bool("HEAP_GIVE_BACK", false));
+                s.bool("HEAP_GIVE_BACK", false),
+                s.bool("DEMO_ENABLED", false));
         if (!tokenKey.matches("[A-Za-z0-9_.~-]+")) {
             s.problems().add("TOKEN_KEY=" + tokenKey + ": must be a plain query parameter name");
         }

@@ -12,9 +12,14 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -32,6 +37,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class DevServerIT {
     private static final Pattern WS_URL = Pattern.compile("alice: ws://localhost:(\\d+)(/ws\\?t=\\S+)");
+    private static final Pattern DEMO_URL = Pattern.compile("demo page \\(as alice\\): (http://localhost:\\d+/demo/\\S+)");
     private static final Pattern STACK_FRAME = Pattern.compile("^\\s+at [\\w.$/]+\\(.*\\)$");
 
     @ParameterizedTest
@@ -53,13 +59,20 @@ class DevServerIT {
         List<String> lines = new ArrayList<>();
         try {
             Matcher url = null;
+            Matcher demo = null;
             for (String line = next(output, lines); !line.contains("Ctrl-C stops it"); line = next(output, lines)) {
                 Matcher m = WS_URL.matcher(line);
                 if (m.find()) {
                     url = m;
                 }
+                Matcher d = DEMO_URL.matcher(line);
+                if (d.find()) {
+                    demo = d;
+                }
             }
             assertNotNull(url, "a WebSocket URL for alice in " + lines);
+            assertNotNull(demo, "the demo page's URL (DEMO_ENABLED is on in the dev profile) in " + lines);
+            assertDemoPageServed(demo.group(1));
             int readyAt = lines.size();
             try (WsClient alice = WsClient.connect("ws://127.0.0.1:" + url.group(1) + url.group(2)).ready()) {
                 Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(server.pid())).inheritIO().start();
@@ -81,6 +94,16 @@ class DevServerIT {
         } finally {
             server.destroyForcibly();
         }
+    }
+
+    /** The printed demo URL serves the page (the browser test, DemoPageIT, drives it). */
+    private static void assertDemoPageServed(String url) throws Exception {
+        HttpResponse<String> page = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(url.replace("localhost", "127.0.0.1")))
+                        .timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode(), url);
+        assertTrue(page.body().contains("<title>socket-server demo</title>"), page.body());
     }
 
     private static String next(BlockingQueue<String> output, List<String> lines) throws InterruptedException {
