@@ -39,6 +39,8 @@ public abstract class BrokerContract {
 
     protected Broker broker;
     protected final List<Publication> received = new CopyOnWriteArrayList<>();
+    /** Runs inside the handler before a publication is recorded; tests replace it to hold a delivery. */
+    private volatile java.util.function.Consumer<Publication> inHandler = p -> { };
 
     /** A new, started-by-the-test broker; stream keys are unique per test so brokers may share state. */
     protected abstract Broker newBroker();
@@ -46,7 +48,10 @@ public abstract class BrokerContract {
     @BeforeEach
     void startBroker() {
         broker = newBroker();
-        broker.start(received::add);
+        broker.start(p -> {
+            inHandler.accept(p);
+            received.add(p);
+        });
     }
 
     @AfterEach
@@ -125,6 +130,72 @@ public abstract class BrokerContract {
             assertEquals(expected, Integer.parseInt(id[1]), "publisher " + k + " order");
             nextPerPublisher.put(k, expected + 1);
         }
+    }
+
+    /** The kinds of publication one stream gets: with or without history, with or without a key. */
+    private static PublishOptions kind(String kind) {
+        String key = kind.endsWith("keyed") ? "key-" + UUID.randomUUID() : null;
+        boolean history = kind.startsWith("history");
+        return new PublishOptions(history ? 10 : 0, history ? Duration.ofMinutes(1) : Duration.ZERO, key,
+                Duration.ofMinutes(1));
+    }
+
+    /**
+     * One ordering domain per stream: while the handler is busy with one publication of a stream
+     * (of any kind), no other publication of that stream (of any kind) reaches a handler.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "plain,keyed", "keyed,plain", "history,plain", "plain,history", "history,keyed",
+        "keyed,history", "history-keyed,plain", "plain,history-keyed"})
+    void everyKindOfPublicationToAStreamIsOrderedByOneDomain(String firstKind, String secondKind) throws Exception {
+        Target t = room();
+        java.util.concurrent.CountDownLatch firstInHandler = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch releaseFirst = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger maxInside = new java.util.concurrent.atomic.AtomicInteger();
+        inHandler = p -> {
+            if (!p.target().equals(t)) {
+                return;
+            }
+            maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            try {
+                if ("first".equals(p.notification().entityId())) {
+                    firstInHandler.countDown();
+                    releaseFirst.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                inside.decrementAndGet();
+            }
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<PublishResult> first = pool.submit(() -> join(broker.publish(t, note("first"), kind(firstKind))));
+            assertTrue(firstInHandler.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            java.util.concurrent.atomic.AtomicReference<Thread> secondThread = new java.util.concurrent.atomic.AtomicReference<>();
+            Future<PublishResult> second = pool.submit(() -> {
+                secondThread.set(Thread.currentThread());
+                return join(broker.publish(t, note("second"), kind(secondKind)));
+            });
+            // The second publication is now either accepted (an asynchronous engine queues it),
+            // waiting for the stream, or (the defect) inside the handler next to the first.
+            await().atMost(WAIT).until(() -> second.isDone() || inside.get() > 1 || waitingForALock(secondThread.get()));
+            releaseFirst.countDown();
+            first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            second.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            await().atMost(WAIT).until(() -> receivedFor(t).size() == 2);
+            assertEquals(1, maxInside.get(), "two publications of one stream were delivered at the same time");
+            assertEquals(List.of("first", "second"), receivedFor(t).stream().map(p -> p.notification().entityId()).toList());
+        } finally {
+            releaseFirst.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    private static boolean waitingForALock(Thread thread) {
+        return thread != null && (thread.getState() == Thread.State.BLOCKED || thread.getState() == Thread.State.WAITING);
     }
 
     @Test

@@ -32,8 +32,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * The default {@link Broker}: single node only, nothing survives a restart (every stream gets a
  * new epoch). Publications are handed to this node's handler on the publishing thread while the
  * stream is locked, which makes "append to history, then fan out" atomic per stream without a
- * global lock. Streams without history are ordered by a lock striped by stream key and keep no
- * state. A background sweep drops expired entries and idle streams.
+ * global lock. One lock per stream, striped by stream key, is the stream's only ordering domain:
+ * every publication (with or without history or key, presence events too), history read and
+ * sweep of a stream takes it. Streams without history or keys keep no state. A background
+ * sweep drops expired entries and idle streams.
  */
 public final class MemoryBroker implements Broker {
     private static final int STRIPES = 256;
@@ -57,14 +59,13 @@ public final class MemoryBroker implements Broker {
         sweeper.scheduleWithFixedDelay(this::sweep, 5, 5, TimeUnit.SECONDS);
     }
 
-    /** One stream's retained history, idempotency keys and offset counter. Guarded by itself. */
+    /** One stream's retained history, idempotency keys and offset counter. Guarded by its stripe's lock. */
     private static final class Stream {
         final String epoch = newEpoch();
         final ArrayDeque<Entry> entries = new ArrayDeque<>();
         final LinkedHashMap<String, Remembered> keys = new LinkedHashMap<>();
         long top;
         long keepUntil;
-        boolean removed;
     }
 
     private record Entry(Publication publication, long expiresAt) {
@@ -87,54 +88,47 @@ public final class MemoryBroker implements Broker {
         if (closed || handler == null) {
             return unavailable();
         }
-        if (!options.keepsHistory() && options.idempotencyKey() == null) {
-            ReentrantLock lock = locks[spread(target.streamKey().hashCode()) & (STRIPES - 1)];
-            lock.lock();
-            try {
+        ReentrantLock lock = lockOf(target.streamKey());
+        lock.lock();
+        try {
+            if (!options.keepsHistory() && options.idempotencyKey() == null) {
                 handler.onPublication(new Publication(target, notification, null));
-            } finally {
-                lock.unlock();
+                return CompletableFuture.completedFuture(new PublishResult(null, false));
             }
-            return CompletableFuture.completedFuture(new PublishResult(null, false));
-        }
-        while (true) {
             Stream s = streams.computeIfAbsent(target.streamKey(), k -> new Stream());
-            synchronized (s) {
-                if (s.removed) {
-                    continue; // the sweeper dropped it between lookup and lock
+            long now = System.nanoTime();
+            expire(s, now);
+            String key = options.idempotencyKey();
+            if (key != null) {
+                Remembered r = s.keys.get(key);
+                if (r != null) {
+                    return CompletableFuture.completedFuture(new PublishResult(r.result().position(), true));
                 }
-                long now = System.nanoTime();
-                expire(s, now);
-                String key = options.idempotencyKey();
-                if (key != null) {
-                    Remembered r = s.keys.get(key);
-                    if (r != null) {
-                        return CompletableFuture.completedFuture(new PublishResult(r.result().position(), true));
-                    }
-                }
-                StreamPosition position = null;
-                Publication p;
-                if (options.keepsHistory()) {
-                    position = new StreamPosition(++s.top, s.epoch);
-                    p = new Publication(target, notification, position);
-                    long ttl = options.historyTtl().toNanos();
-                    s.entries.addLast(new Entry(p, now + ttl));
-                    while (s.entries.size() > options.historySize()) {
-                        s.entries.removeFirst();
-                    }
-                    s.keepUntil = Math.max(s.keepUntil, now + ttl);
-                } else {
-                    p = new Publication(target, notification, null);
-                }
-                handler.onPublication(p);
-                PublishResult result = new PublishResult(position, false);
-                if (key != null) {
-                    long until = now + options.idempotencyWindow().toNanos();
-                    s.keys.put(key, new Remembered(result, until));
-                    s.keepUntil = Math.max(s.keepUntil, until);
-                }
-                return CompletableFuture.completedFuture(result);
             }
+            StreamPosition position = null;
+            Publication p;
+            if (options.keepsHistory()) {
+                position = new StreamPosition(++s.top, s.epoch);
+                p = new Publication(target, notification, position);
+                long ttl = options.historyTtl().toNanos();
+                s.entries.addLast(new Entry(p, now + ttl));
+                while (s.entries.size() > options.historySize()) {
+                    s.entries.removeFirst();
+                }
+                s.keepUntil = Math.max(s.keepUntil, now + ttl);
+            } else {
+                p = new Publication(target, notification, null);
+            }
+            handler.onPublication(p);
+            PublishResult result = new PublishResult(position, false);
+            if (key != null) {
+                long until = now + options.idempotencyWindow().toNanos();
+                s.keys.put(key, new Remembered(result, until));
+                s.keepUntil = Math.max(s.keepUntil, until);
+            }
+            return CompletableFuture.completedFuture(result);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -143,34 +137,33 @@ public final class MemoryBroker implements Broker {
         if (closed) {
             return unavailable();
         }
-        while (true) {
+        ReentrantLock lock = lockOf(target.streamKey());
+        lock.lock();
+        try {
             // Created on read too, so an empty stream's epoch stays stable for clients that saved it.
             Stream s = streams.computeIfAbsent(target.streamKey(), k -> new Stream());
-            synchronized (s) {
-                if (s.removed) {
-                    continue;
-                }
-                long now = System.nanoTime();
-                expire(s, now);
-                s.keepUntil = Math.max(s.keepUntil, now + TimeUnit.MINUTES.toNanos(1));
-                StreamPosition top = new StreamPosition(s.top, s.epoch);
-                long oldest = s.entries.isEmpty() ? s.top + 1 : s.entries.peekFirst().publication().position().offset();
-                List<Publication> out = new ArrayList<>();
-                StreamPosition since = query.since();
-                if (query.limit() > 0 && (since == null || since.epoch().equals(s.epoch))) {
-                    long after = since == null ? 0 : since.offset();
-                    Iterator<Entry> it = query.reverse() ? s.entries.descendingIterator() : s.entries.iterator();
-                    while (it.hasNext() && out.size() < query.limit()) {
-                        Publication p = it.next().publication();
-                        if (p.position().offset() > after) {
-                            out.add(p);
-                        } else if (query.reverse()) {
-                            break;
-                        }
+            long now = System.nanoTime();
+            expire(s, now);
+            s.keepUntil = Math.max(s.keepUntil, now + TimeUnit.MINUTES.toNanos(1));
+            StreamPosition top = new StreamPosition(s.top, s.epoch);
+            long oldest = s.entries.isEmpty() ? s.top + 1 : s.entries.peekFirst().publication().position().offset();
+            List<Publication> out = new ArrayList<>();
+            StreamPosition since = query.since();
+            if (query.limit() > 0 && (since == null || since.epoch().equals(s.epoch))) {
+                long after = since == null ? 0 : since.offset();
+                Iterator<Entry> it = query.reverse() ? s.entries.descendingIterator() : s.entries.iterator();
+                while (it.hasNext() && out.size() < query.limit()) {
+                    Publication p = it.next().publication();
+                    if (p.position().offset() > after) {
+                        out.add(p);
+                    } else if (query.reverse()) {
+                        break;
                     }
                 }
-                return CompletableFuture.completedFuture(new HistoryResult(out, top, oldest));
             }
+            return CompletableFuture.completedFuture(new HistoryResult(out, top, oldest));
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -187,14 +180,19 @@ public final class MemoryBroker implements Broker {
     /** Drops expired entries, and streams with nothing left to keep (their next use gets a new epoch). */
     void sweep() {
         long now = System.nanoTime();
-        for (Map.Entry<String, Stream> e : streams.entrySet()) {
-            Stream s = e.getValue();
-            synchronized (s) {
-                expire(s, now);
-                if (s.entries.isEmpty() && s.keys.isEmpty() && s.keepUntil - now <= 0) {
-                    s.removed = true;
-                    streams.remove(e.getKey(), s);
+        for (String key : streams.keySet()) {
+            ReentrantLock lock = lockOf(key);
+            lock.lock();
+            try {
+                Stream s = streams.get(key);
+                if (s != null) {
+                    expire(s, now);
+                    if (s.entries.isEmpty() && s.keys.isEmpty() && s.keepUntil - now <= 0) {
+                        streams.remove(key);
+                    }
                 }
+            } finally {
+                lock.unlock();
             }
         }
     }
@@ -203,8 +201,10 @@ public final class MemoryBroker implements Broker {
         return CompletableFuture.failedFuture(new ServerException(ErrorCode.UNAVAILABLE, "broker is not running"));
     }
 
-    private static int spread(int h) {
-        return h ^ (h >>> 16);
+    /** The lock of a stream's stripe: every publication, read and sweep of the stream takes it. */
+    private ReentrantLock lockOf(String streamKey) {
+        int h = streamKey.hashCode();
+        return locks[(h ^ (h >>> 16)) & (STRIPES - 1)];
     }
 
     @Override
