@@ -26,7 +26,8 @@ import java.util.function.Function;
  * is written by the thread that queues it; a write that completes later continues on the pool.
  * Writes are asynchronous, so no thread ever waits on a socket and there is no thread per
  * connection. A client over its bound is closed with {@link Disconnect#SLOW_CONSUMER} and its
- * queue released: it never slows anyone else.
+ * queue released: it never slows anyone else; the side effects of that close run on the writer
+ * pool, never on the publisher's thread ({@link #closeFromFanOut}).
  *
  * <p>Every change of the queue is also reported to the node's {@link Backlog}.
  *
@@ -340,7 +341,7 @@ public final class Client {
             }
         }
         if (frame == null) {
-            close(Disconnect.SLOW_CONSUMER);
+            closeFromFanOut(Disconnect.SLOW_CONSUMER);
         }
         return queued(growth, start);
     }
@@ -463,6 +464,28 @@ public final class Client {
                 transport.close(reason.code(), reason.reason());
             } finally {
                 onClose.accept(this, reason);
+            }
+        }
+    }
+
+    /**
+     * A close decided while a publication is being fanned out (the queue overflowed): the client
+     * stops taking frames and its queue is released at once, but the side effects of the close
+     * ({@code onClose}: leaving rooms, presence, leave events, which publish to other streams)
+     * run on the writer pool. The publisher holds its stream's lock here, and nothing it holds
+     * may wait on another stream. Without a pool they run here.
+     */
+    void closeFromFanOut(Disconnect reason) {
+        if (CLOSED.compareAndSet(this, false, true)) {
+            releaseQueue();
+            try {
+                transport.close(reason.code(), reason.reason());
+            } finally {
+                if (writers == null) {
+                    onClose.accept(this, reason);
+                } else {
+                    Writers.execute(writers, () -> onClose.accept(this, reason));
+                }
             }
         }
     }
