@@ -200,10 +200,13 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     }
 
     private void onClientClosed(Client c) {
-        for (String room : List.copyOf(c.rooms())) {
-            left(c, room);
+        // The client is closed already, so no join can follow once this holds its monitor.
+        synchronized (c) {
+            for (String room : c.rooms()) {
+                left(c, room);
+            }
+            hub.remove(c);
         }
-        hub.remove(c);
         connections.decrementAndGet();
     }
 
@@ -263,10 +266,15 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         Target target = Target.room(room);
         if (since != null && !client.rooms().contains(room)) {
             Client.Recovery r = client.beginRecovery(target.streamKey());
-            joined(client, room);
+            if (!joined(client, room)) {
+                r.complete(List.of(), NotificationFrames::render);
+                throw closedClient();
+            }
             return replay(r, target, since);
         }
-        joined(client, room);
+        if (!joined(client, room)) {
+            throw closedClient();
+        }
         if (since != null) {
             // Already a member: it misses nothing, so it is recovered if its position is current.
             return position(target).thenApply(p -> new EnterResult(p,
@@ -282,17 +290,39 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         return broker.history(target, new HistoryQuery(null, 0, false)).thenApply(HistoryResult::position);
     }
 
-    private void joined(Client client, String room) {
-        if (hub.join(client, room)) {
-            presence.add(room, new ClientInfo(client.id(), client.userId()));
-            presenceEvent(room, "join", client);
+    private static ServerException closedClient() {
+        return new ServerException(ErrorCode.UNAVAILABLE, "the connection is closed");
+    }
+
+    /*
+     * A client's membership changes and their side effects (index, presence entry, join/leave
+     * event) happen under the client's monitor, and the close path takes it after the client is
+     * marked closed: so a join racing a close either completes before the close leaves every
+     * room, or sees the client closed and does nothing. Presence calls for one client are made
+     * in order. Lock order: a client's monitor, then a stream's lock (publishing an event); no
+     * code holding a stream's lock takes a client's monitor.
+     */
+
+    /** @return false if the client is closed (then nothing was added) */
+    private boolean joined(Client client, String room) {
+        synchronized (client) {
+            if (client.isClosed()) {
+                return false;
+            }
+            if (hub.join(client, room)) {
+                presence.add(room, new ClientInfo(client.id(), client.userId()));
+                presenceEvent(room, "join", client);
+            }
+            return true;
         }
     }
 
     private void left(Client client, String room) {
-        if (hub.leave(client, room)) {
-            presence.remove(room, client.id());
-            presenceEvent(room, "leave", client);
+        synchronized (client) {
+            if (hub.leave(client, room)) {
+                presence.remove(room, client.id());
+                presenceEvent(room, "leave", client);
+            }
         }
     }
 
@@ -349,8 +379,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         RoomNames.validate(room);
         int n = 0;
         for (Client c : List.copyOf(hub.clientsOf(userId))) {
-            if (c.rooms().contains(room) || c.rooms().size() < options.maxRoomsPerClient()) {
-                joined(c, room);
+            if ((c.rooms().contains(room) || c.rooms().size() < options.maxRoomsPerClient()) && joined(c, room)) {
                 n++;
             }
         }

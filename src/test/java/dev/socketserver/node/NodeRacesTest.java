@@ -7,6 +7,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.socketserver.broker.memory.MemoryBroker;
 import dev.socketserver.hub.Client;
+import dev.socketserver.hub.Disconnect;
+import dev.socketserver.presence.ClientInfo;
+import dev.socketserver.presence.PresenceManager;
+import dev.socketserver.presence.PresenceStats;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import dev.socketserver.message.Notification;
 import dev.socketserver.message.Target;
 import dev.socketserver.presence.memory.MemoryPresenceManager;
@@ -41,9 +48,123 @@ class NodeRacesTest {
     }
 
     private Node node(List<String> presenceEventRooms) {
+        return node(presenceEventRooms, new MemoryPresenceManager());
+    }
+
+    private Node node(List<String> presenceEventRooms, PresenceManager presence) {
         node = new Node(new NodeOptions(QUEUE, Duration.ofHours(1), Duration.ofHours(1), 128, 1000, 100, 2, 8L << 20),
-                new MemoryBroker(), new MemoryPresenceManager(), HistoryPolicy.defaults(), presenceEventRooms);
+                new MemoryBroker(), presence, HistoryPolicy.defaults(), presenceEventRooms);
         return node;
+    }
+
+    /** The memory presence, with a hook that runs before every add reaches it. */
+    private static final class HookedPresence implements PresenceManager {
+        final MemoryPresenceManager delegate = new MemoryPresenceManager();
+        volatile Runnable beforeAdd = () -> { };
+
+        @Override
+        public CompletionStage<Void> add(String room, ClientInfo client) {
+            beforeAdd.run();
+            return delegate.add(room, client);
+        }
+
+        @Override
+        public CompletionStage<Void> remove(String room, String clientId) {
+            return delegate.remove(room, clientId);
+        }
+
+        @Override
+        public CompletionStage<Map<String, ClientInfo>> presence(String room) {
+            return delegate.presence(room);
+        }
+
+        @Override
+        public CompletionStage<PresenceStats> stats(String room) {
+            return delegate.stats(room);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    private static void reach(CountDownLatch latch) {
+        try {
+            if (!latch.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("latch not reached");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The presence and join/leave events one watcher in {@code room} saw of {@code user}. */
+    private static List<String> eventsOf(TestTransport watcher, String user) {
+        return watcher.framesNow().stream()
+                .filter(f -> f.contains("\"entityId\":\"" + user + "\""))
+                .map(f -> f.contains("\"type\":\"join\"") ? "join" : f.contains("\"type\":\"leave\"") ? "leave" : f)
+                .toList();
+    }
+
+    /**
+     * Defect 3: an enter racing a close. The enter is stopped just before its presence entry is
+     * added, and the close runs until its transport close; whatever the interleaving, the client
+     * must end up in no presence, and every join event it caused must be followed by a leave.
+     */
+    @Test
+    void anEnterRacingACloseLeavesNoGhostPresence() throws Exception {
+        HookedPresence presence = new HookedPresence();
+        Node n = node(List.of("*"), presence);
+        TestTransport watcherTransport = new TestTransport();
+        Client watcher = n.connect("watcher", watcherTransport);
+        n.enter(watcher, "r", null);
+        TestTransport t = new TestTransport();
+        Client c = n.connect("racer", t);
+        CountDownLatch adding = new CountDownLatch(1);
+        CountDownLatch closing = new CountDownLatch(1);
+        presence.beforeAdd = () -> {
+            adding.countDown();
+            reach(closing);
+        };
+        t.onClose = closing::countDown;
+        CompletableFuture<Void> enter = inThread("enter", () -> n.enter(c, "r", null));
+        reach(adding);
+        presence.beforeAdd = () -> { };
+        CompletableFuture<Void> close = inThread("close", () -> c.close(Disconnect.FORCE_RECONNECT));
+        close.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            enter.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException refused) {
+            // An enter that lost the race may be refused; it must not leave anything behind.
+        }
+        await().atMost(WAIT).until(() -> n.info().clients() == 1);
+        assertEquals(java.util.Set.of(watcher.id()), n.presence("r").toCompletableFuture().join().keySet());
+        assertEquals(new PresenceStats(1, 1), n.presenceStats("r").toCompletableFuture().join());
+        assertEquals(Map.of("r", 1), n.rooms(null));
+        List<String> events = eventsOf(watcherTransport, "racer");
+        assertEquals(events.contains("join") ? List.of("join", "leave") : List.of(), events);
+    }
+
+    /** Defect 3, the simple form: entering on a connection that is already closed adds nothing. */
+    @Test
+    void enteringWithAClosedClientAddsNoPresenceAndNoJoinEvent() {
+        Node n = node(List.of("*"));
+        TestTransport watcherTransport = new TestTransport();
+        Client watcher = n.connect("watcher", watcherTransport);
+        n.enter(watcher, "r", null);
+        Client c = n.connect("late", new TestTransport());
+        c.close(Disconnect.FORCE_RECONNECT);
+        try {
+            n.enter(c, "r", null).toCompletableFuture().join();
+        } catch (RuntimeException refused) {
+            // refusing is fine; indexing is not
+        }
+        n.subscribeUser("late", "r");
+        assertEquals(java.util.Set.of(watcher.id()), n.presence("r").toCompletableFuture().join().keySet());
+        assertEquals(Map.of("r", 1), n.rooms(null));
+        assertEquals(List.of(), eventsOf(watcherTransport, "late"));
     }
 
     private static CompletableFuture<Void> inThread(String name, Runnable r) {
