@@ -38,6 +38,12 @@ public record HistoryPolicy(int size, Duration ttl, List<RoomOverride> rooms, Du
         return new PublishOptions(n, t, idempotencyKey, idempotencyWindow);
     }
 
+    /** Publications {@code target}'s stream retains (0: none). */
+    int sizeFor(Target target) {
+        PublishOptions o = optionsFor(target, null);
+        return o.keepsHistory() ? o.historySize() : 0;
+    }
+
     boolean keepsHistory(Target target) {
         return optionsFor(target, null).keepsHistory();
     }

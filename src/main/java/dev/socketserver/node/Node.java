@@ -15,6 +15,7 @@ import dev.socketserver.hub.Heartbeat;
 import dev.socketserver.hub.Hub;
 import dev.socketserver.hub.Transport;
 import dev.socketserver.hub.Writers;
+import dev.socketserver.message.Frame;
 import dev.socketserver.message.Json;
 import dev.socketserver.message.Notification;
 import dev.socketserver.message.NotificationFrames;
@@ -33,6 +34,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,8 +56,6 @@ import java.util.logging.Logger;
  */
 public final class Node implements BrokerEventHandler, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Node.class.getName());
-    /** The most publications one recovery replays; history sizes bound it further. */
-    private static final int MAX_RECOVERY = 100_000;
 
     private final NodeOptions options;
     private final Broker broker;
@@ -213,39 +213,76 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     /**
      * Completes a recovery begun by {@link #connect(String, Transport, List)}: replays what
      * {@code client} missed on {@code target} after {@code since}, then lets live publications
-     * through.
+     * through. If the history cannot be read, the client is closed with
+     * {@link Disconnect#STREAM_GAP} (reconnect and recover) rather than left with a gap.
      */
     public CompletionStage<EnterResult> recover(Client client, Target target, StreamPosition since) {
         Client.Recovery r = client.pendingRecovery(target.streamKey());
         if (r == null) {
             throw new IllegalStateException("no recovery begun for " + target.streamKey());
         }
-        return replay(r, target, since);
+        return replay(r, target, since, () -> client.close(Disconnect.STREAM_GAP));
     }
 
-    private CompletionStage<EnterResult> replay(Client.Recovery r, Target target, StreamPosition since) {
+    /**
+     * Reads the history after {@code since} and completes the recovery with it. The answer is
+     * recovered only with a complete replay: the same epoch, every offset from {@code since}
+     * to the stream's position still retained, and all of it within half the client's queue
+     * bound (so that a replay can never close a reading client as a slow consumer, which would
+     * make it reconnect and ask for the same replay again). Otherwise nothing is replayed and
+     * the client gets recovered:false with the current position, and must refetch.
+     *
+     * @param onFailure undoes what the caller did for the recovery when the history is unavailable
+     */
+    private CompletionStage<EnterResult> replay(Client.Recovery r, Target target, StreamPosition since,
+                                                Runnable onFailure) {
         if (!history.keepsHistory(target)) {
-            r.complete(List.of(), NotificationFrames::render);
+            r.complete(List.of(), null);
             return CompletableFuture.completedFuture(new EnterResult(null, false));
         }
         CompletionStage<HistoryResult> read;
         try {
-            read = broker.history(target, new HistoryQuery(since, MAX_RECOVERY, false));
+            read = broker.history(target, new HistoryQuery(since, history.sizeFor(target), false));
         } catch (RuntimeException e) {
             read = CompletableFuture.failedFuture(e);
         }
         return read.handle((h, error) -> {
             if (error != null) {
-                r.complete(List.of(), NotificationFrames::render);
-                throw error instanceof ServerException se ? se
+                r.end();
+                onFailure.run();
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                throw cause instanceof ServerException se ? se
                         : new ServerException(ErrorCode.UNAVAILABLE, "history is unavailable");
             }
-            boolean recovered = since.epoch().equals(h.position().epoch())
-                    && since.offset() <= h.position().offset()
-                    && since.offset() + 1 >= h.oldestOffset();
-            r.complete(recovered ? h.publications() : List.of(), NotificationFrames::render);
-            return new EnterResult(h.position(), recovered);
+            List<Frame> frames = replayFrames(since, h);
+            r.complete(frames == null ? List.of() : frames, h.position());
+            return new EnterResult(h.position(), frames != null);
         });
+    }
+
+    /** The frames that bring a client from {@code since} to the stream's position, or null when they cannot (see {@link #replay}). */
+    private List<Frame> replayFrames(StreamPosition since, HistoryResult h) {
+        StreamPosition top = h.position();
+        if (!since.epoch().equals(top.epoch()) || since.offset() > top.offset()) {
+            return null;
+        }
+        long budget = options.clientQueueMaxBytes() / 2;
+        long bytes = 0;
+        long expected = since.offset() + 1;
+        List<Frame> frames = new ArrayList<>(h.publications().size());
+        for (Publication p : h.publications()) {
+            if (p.position().offset() != expected || !p.position().epoch().equals(top.epoch())) {
+                return null;
+            }
+            Frame f = NotificationFrames.render(p);
+            bytes += f.bytes();
+            if (bytes > budget) {
+                return null;
+            }
+            frames.add(f);
+            expected++;
+        }
+        return expected == top.offset() + 1 ? frames : null;
     }
 
     // ---- rooms ------------------------------------------------------------------------
@@ -267,10 +304,11 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         if (since != null && !client.rooms().contains(room)) {
             Client.Recovery r = client.beginRecovery(target.streamKey());
             if (!joined(client, room)) {
-                r.complete(List.of(), NotificationFrames::render);
+                r.end();
                 throw closedClient();
             }
-            return replay(r, target, since);
+            // Unavailable history: leave again, so the client is not in the room with a gap.
+            return replay(r, target, since, () -> left(client, room));
         }
         if (!joined(client, room)) {
             throw closedClient();
@@ -319,6 +357,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
 
     private void left(Client client, String room) {
         synchronized (client) {
+            client.endRecovery(Target.room(room).streamKey());
             if (hub.leave(client, room)) {
                 presence.remove(room, client.id());
                 presenceEvent(room, "leave", client);
