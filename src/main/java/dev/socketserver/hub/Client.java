@@ -289,7 +289,8 @@ public final class Client {
     /**
      * A stream being recovered for this client. Thread-safe.
      *
-     * <p>Until {@link #complete} the stream's live publications are held. After it, the client's
+     * <p>Until {@link #complete} the stream's live publications are held; they count against
+     * the client's queue bound, and past it the client is closed as a slow consumer. After it, the client's
      * position in the stream is known ({@code last}: the replayed, or the current position) and
      * live publications are checked against it by (epoch, offset) until the first one that
      * follows it (the overlap of the history read and live delivery, whose order an engine
@@ -301,6 +302,7 @@ public final class Client {
     public final class Recovery {
         private final String streamKey;
         private List<Held> held = new ArrayList<>();
+        private long heldBytes;
         /** The client's position once complete; null while holding, or for a stream without history. */
         private StreamPosition last;
         private boolean ended;
@@ -317,7 +319,15 @@ public final class Client {
                 return replaced ? 0 : enqueue(frame);
             }
             if (held != null) {
+                // Held frames count against the queue bound as if queued: a client that falls
+                // that far behind during its recovery is a slow consumer like any other.
+                if (queuedBytes() + heldBytes + frame.bytes() > maxQueueBytes) {
+                    end(true);
+                    closeFromFanOut(Disconnect.SLOW_CONSUMER);
+                    return 0;
+                }
                 held.add(new Held(p.position(), frame));
+                heldBytes += frame.bytes();
                 return 0;
             }
             if (p.position() == null) {
@@ -358,6 +368,7 @@ public final class Client {
             }
             List<Held> live = held;
             held = null;
+            heldBytes = 0;
             last = position;
             boolean followed = position == null;
             for (Held h : live) {
@@ -394,6 +405,7 @@ public final class Client {
         synchronized void end(boolean unregister) {
             ended = true;
             held = null;
+            heldBytes = 0;
             if (!unregister) {
                 replaced = true;
             } else if (recovering.remove(streamKey, this)) {

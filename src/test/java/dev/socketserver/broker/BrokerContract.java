@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -38,7 +37,7 @@ public abstract class BrokerContract {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     protected Broker broker;
-    protected final List<Publication> received = new CopyOnWriteArrayList<>();
+    protected final java.util.Queue<Publication> received = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Runs inside the handler before a publication is recorded; tests replace it to hold a delivery. */
     private volatile java.util.function.Consumer<Publication> inHandler = p -> { };
 

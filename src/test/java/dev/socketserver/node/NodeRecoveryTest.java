@@ -109,6 +109,31 @@ class NodeRecoveryTest {
     }
 
     /**
+     * Defect 7: the live notifications held back while a recovery's history read is in flight
+     * count against the client's queue bound: past it the client is closed as a slow consumer
+     * and what was held is released (they were held without limit).
+     */
+    @Test
+    void liveNotificationsHeldDuringARecoveryCountAgainstTheQueueBound() {
+        GatedBroker broker = new GatedBroker();
+        Node n = node(64 * 1024, 1000, broker);
+        StreamPosition first = publish("held", "n0", "0");
+        TestTransport t = new TestTransport();
+        Client c = n.connect("u", t);
+        broker.gated = true;
+        java.util.concurrent.CompletionStage<EnterResult> entering = n.enter(c, "held", first);
+        String body = "\"" + "x".repeat(1000) + "\"";
+        for (int i = 1; i <= 200 && !c.isClosed(); i++) {
+            publish("held", "live" + i, body);
+        }
+        assertTrue(c.isClosed(), "200 KB held back for a client with a 64 KiB queue");
+        assertEquals(4002, t.closedWith);
+        broker.release();
+        assertTrue(t.framesNow().isEmpty(), "nothing written after the close: " + t.framesNow().size());
+        entering.toCompletableFuture().handle((r, e) -> null).join();
+    }
+
+    /**
      * Defect 6: a replay is never silently truncated: more publications than the old fixed cap
      * of 100,000 are either all replayed or the answer is recovered:false.
      */

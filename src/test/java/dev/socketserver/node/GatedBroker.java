@@ -1,0 +1,64 @@
+package dev.socketserver.node;
+
+import dev.socketserver.broker.Broker;
+import dev.socketserver.broker.BrokerEventHandler;
+import dev.socketserver.broker.HistoryQuery;
+import dev.socketserver.broker.HistoryResult;
+import dev.socketserver.broker.PublishOptions;
+import dev.socketserver.broker.PublishResult;
+import dev.socketserver.broker.memory.MemoryBroker;
+import dev.socketserver.message.Notification;
+import dev.socketserver.message.Target;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A memory broker whose history answers the test holds back while {@link #gated}: each read is
+ * made at once but answered only on {@link #release}, like a slow engine.
+ */
+final class GatedBroker implements Broker {
+    private final MemoryBroker delegate = new MemoryBroker();
+    private final List<Runnable> held = new CopyOnWriteArrayList<>();
+    volatile boolean gated;
+
+    @Override
+    public void start(BrokerEventHandler handler) {
+        delegate.start(handler);
+    }
+
+    @Override
+    public CompletionStage<PublishResult> publish(Target target, Notification notification, PublishOptions options) {
+        return delegate.publish(target, notification, options);
+    }
+
+    @Override
+    public CompletionStage<HistoryResult> history(Target target, HistoryQuery query) {
+        CompletionStage<HistoryResult> answer = delegate.history(target, query);
+        if (!gated) {
+            return answer;
+        }
+        CompletableFuture<HistoryResult> later = new CompletableFuture<>();
+        held.add(() -> answer.whenComplete((r, e) -> {
+            if (e != null) {
+                later.completeExceptionally(e);
+            } else {
+                later.complete(r);
+            }
+        }));
+        return later;
+    }
+
+    /** Answers every held read. */
+    void release() {
+        gated = false;
+        held.forEach(Runnable::run);
+        held.clear();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
