@@ -6,6 +6,7 @@ import dev.socketserver.broker.HistoryQuery;
 import dev.socketserver.broker.HistoryResult;
 import dev.socketserver.broker.PublishOptions;
 import dev.socketserver.broker.PublishResult;
+import dev.socketserver.config.HistorySettings;
 import dev.socketserver.error.ErrorCode;
 import dev.socketserver.error.ServerException;
 import dev.socketserver.hub.Backlog;
@@ -49,10 +50,22 @@ import java.util.logging.Logger;
  * What transports call. Every publication takes one path:
  * {@code publish -> Broker.publish -> Node.onPublication -> Hub -> Client queues}.
  *
- * <p>Thread-safe. Publishing returns once the broker accepted the publication; it never waits
- * on a socket. Recovery is race-free: a client's live publications for a stream are held back
- * from before it joins the stream until the history read after joining has been replayed, and
- * the overlap is removed by offset.
+ * <p>Thread-safe. The rules it keeps (docs/DELIVERY.md):
+ * <ul>
+ *   <li>Publishing returns once the broker accepted the publication; it never waits on a
+ *   socket. {@link #onPublication} runs inside the stream's ordering domain and only renders
+ *   and queues; the side effects a publication causes (closing a slow client, its presence
+ *   and leave events) run afterwards on the writer pool, so nothing a publisher holds waits
+ *   on another stream.</li>
+ *   <li>A client's membership changes and their side effects happen under its monitor, which
+ *   the close path takes after marking it closed: no ghost presence, every join event is
+ *   followed by a leave.</li>
+ *   <li>Recovery is race-free and never papers over a gap: a client's live publications for a
+ *   stream are held back (counted against its queue bound) from before it joins the stream
+ *   until the history read after joining has been replayed; the overlap is removed by
+ *   position, epoch first. A replay that cannot be complete answers recovered:false; a gap
+ *   seen afterwards closes the client with {@link Disconnect#STREAM_GAP}.</li>
+ * </ul>
  */
 public final class Node implements BrokerEventHandler, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Node.class.getName());
@@ -77,12 +90,12 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     /**
      * @param presenceEventRooms room globs whose members are told about joins and leaves
      */
-    public Node(NodeOptions options, Broker broker, PresenceManager presence, HistoryPolicy history,
+    public Node(NodeOptions options, Broker broker, PresenceManager presence, HistorySettings history,
                 List<String> presenceEventRooms) {
         this.options = Objects.requireNonNull(options, "options");
         this.broker = Objects.requireNonNull(broker, "broker");
         this.presence = Objects.requireNonNull(presence, "presence");
-        this.history = Objects.requireNonNull(history, "history");
+        this.history = new HistoryPolicy(Objects.requireNonNull(history, "history"));
         this.presenceEventRooms = List.copyOf(presenceEventRooms);
         this.writers = Writers.pool(options.writerThreads());
         this.backlog = new Backlog(options.publishBacklogBytes(), options.clientQueueMaxBytes() / 4);

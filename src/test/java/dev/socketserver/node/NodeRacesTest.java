@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.socketserver.broker.memory.MemoryBroker;
+import dev.socketserver.config.HistorySettings;
 import dev.socketserver.hub.Client;
 import dev.socketserver.hub.Disconnect;
 import dev.socketserver.presence.ClientInfo;
@@ -53,7 +54,7 @@ class NodeRacesTest {
 
     private Node node(List<String> presenceEventRooms, PresenceManager presence) {
         node = new Node(new NodeOptions(QUEUE, Duration.ofHours(1), Duration.ofHours(1), 128, 1000, 100, 2, 8L << 20),
-                new MemoryBroker(), presence, HistoryPolicy.defaults(), presenceEventRooms);
+                new MemoryBroker(), presence, HistorySettings.defaults(), presenceEventRooms);
         return node;
     }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.socketserver.broker.Broker;
 import dev.socketserver.broker.PublishResult;
 import dev.socketserver.broker.memory.MemoryBroker;
+import dev.socketserver.config.HistorySettings;
 import dev.socketserver.hub.Client;
 import dev.socketserver.message.Notification;
 import dev.socketserver.message.StreamPosition;
@@ -36,7 +37,7 @@ class NodeRecoveryTest {
     private Node node(long queueBytes, int historySize, Broker broker) {
         node = new Node(new NodeOptions(queueBytes, Duration.ofHours(1), Duration.ofHours(1), 128, 1000, 100, 2, 1L << 40),
                 broker, new MemoryPresenceManager(),
-                new HistoryPolicy(historySize, Duration.ofMinutes(5), List.of(), Duration.ofMinutes(5)), List.of());
+                new HistorySettings(historySize, Duration.ofMinutes(5), List.of(), Duration.ofMinutes(5)), List.of());
         return node;
     }
 
