@@ -100,6 +100,10 @@ public record Config(
                 historySettings(s),
                 s.list("PRESENCE_EVENTS"),
                 s.bool("HEAP_GIVE_BACK", true));
+        if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+            // Checked here too (the verifier checks it again), so that one start lists it with the rest.
+            s.problems().add("AUTH_JWT_SECRET: must be at least 32 bytes (256 bits)");
+        }
         if (!tokenKey.matches("[A-Za-z0-9_.~-]+")) {
             s.problems().add("TOKEN_KEY=" + tokenKey + ": must be a plain query parameter name");
         }

@@ -46,4 +46,12 @@ class ConfigTest {
             assertTrue(m.contains(name), name + " missing from: " + m);
         }
     }
+
+    @Test
+    void aShortJwtSecretIsReportedWithTheOtherProblems() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load(Map.of("AUTH_JWT_SECRET", "short", "PING_INTERVAL", "soon")));
+        assertTrue(e.getMessage().contains("AUTH_JWT_SECRET"), e.getMessage());
+        assertTrue(e.getMessage().contains("PING_INTERVAL=soon"), e.getMessage());
+    }
 }

@@ -7,6 +7,8 @@ import dev.socketserver.broker.HistoryResult;
 import dev.socketserver.broker.PublishOptions;
 import dev.socketserver.broker.PublishResult;
 import dev.socketserver.broker.memory.MemoryBroker;
+import dev.socketserver.error.ErrorCode;
+import dev.socketserver.error.ServerException;
 import dev.socketserver.message.Notification;
 import dev.socketserver.message.Target;
 import java.util.List;
@@ -16,12 +18,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A memory broker whose history answers the test holds back while {@link #gated}: each read is
- * made at once but answered only on {@link #release}, like a slow engine.
+ * made at once but answered only on {@link #release}, like a slow engine; while {@link #failing},
+ * history reads fail as with an engine that is down.
  */
 final class GatedBroker implements Broker {
     private final MemoryBroker delegate = new MemoryBroker();
     private final List<Runnable> held = new CopyOnWriteArrayList<>();
     volatile boolean gated;
+    volatile boolean failing;
 
     @Override
     public void start(BrokerEventHandler handler) {
@@ -35,6 +39,9 @@ final class GatedBroker implements Broker {
 
     @Override
     public CompletionStage<HistoryResult> history(Target target, HistoryQuery query) {
+        if (failing) {
+            return CompletableFuture.failedFuture(new ServerException(ErrorCode.UNAVAILABLE, "engine down"));
+        }
         CompletionStage<HistoryResult> answer = delegate.history(target, query);
         if (!gated) {
             return answer;

@@ -18,9 +18,22 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class MemoryBrokerTest extends BrokerContract {
+    private final ManualClock clock = new ManualClock();
+
     @Override
     protected Broker newBroker() {
-        return new MemoryBroker();
+        return new MemoryBroker(MemoryBroker.Limits.defaults(), clock);
+    }
+
+    @Override
+    protected void passTime(Duration d) {
+        clock.advance(d);
+        memory().sweep();
+    }
+
+    @Override
+    protected Duration positionTtl() {
+        return MemoryBroker.Limits.defaults().positionTtl();
     }
 
     private MemoryBroker memory() {
