@@ -61,10 +61,11 @@ final class Application {
         }
         node = new Node(new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
                 config.pongTimeout(), config.maxRoomsPerConnection(), config.maxConnections(),
-                config.maxConnectionsPerUser(), config.writerThreads(), config.publishBacklogBytes()),
+                config.maxConnectionsPerUser(), config.writerThreads(), config.publishBacklogBytes(), config.presenceTtl()),
                 new MemoryBroker(new MemoryBroker.Limits(config.history().maxStreams(), config.history().maxKeys(),
                         config.history().metaTtl()), Clock.systemUTC()),
-                new MemoryPresenceManager(), config.history(), config.presenceEventRooms());
+                new MemoryPresenceManager(Clock.systemUTC(), config.presenceTtl()), config.history(),
+                config.presenceEventRooms());
         ApiKeys apiKeys = new ApiKeys(config.apiKeys(), config.apiInsecure());
         NotificationGrpcService api = new NotificationGrpcService(node);
         grpc = new GrpcEndpoint(api, apiKeys, config);

@@ -2,6 +2,7 @@ package dev.socketserver.broker;
 
 import dev.socketserver.message.Notification;
 import dev.socketserver.message.Target;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -32,6 +33,20 @@ import java.util.concurrent.CompletionStage;
  *   age); implementations bound the number of streams with state and of idempotency keys, and
  *   document what happens at the bound (drop a stream's state with an epoch change; forget the
  *   oldest keys).</li>
+ *   <li><b>Interest.</b> A node is given the publications of the streams it has subscribed to
+ *   ({@link #subscribe} on its first local member of a room or user, {@link #unsubscribe}
+ *   after the last) and of no others, so a broker can listen only to those. Subscribe and
+ *   unsubscribe of one stream take effect in the order they are made; once a subscribe's stage
+ *   completed, every later publication of the stream is delivered to the node, and a history
+ *   read made after it sees every earlier one. History is kept whether or not any node is
+ *   interested.</li>
+ *   <li><b>Control.</b> {@link #control} reaches every node that shares the engine, this one
+ *   included, outside any stream's ordering domain, and completes with every node's reply, so
+ *   operations on a user's connections reach them on whichever node they are.</li>
+ *   <li><b>Gaps are reported.</b> When the broker cannot vouch that a node was given every
+ *   publication of a stream it follows (the link to the engine was lost, an offset was missed,
+ *   the node's handler failed on a publication) it calls {@link BrokerEventHandler#onGap},
+ *   outside any stream's ordering domain; it never leaves the node with a silent gap.</li>
  *   <li>Idempotency keys are scoped to one stream and remembered for the window given.</li>
  *   <li>Thread-safe: any thread may publish at any time after {@link #start}.</li>
  *   <li>After {@link #close} every call fails with an {@code UNAVAILABLE} {@code ServerException}.</li>
@@ -56,6 +71,22 @@ public interface Broker extends AutoCloseable {
      */
     CompletionStage<HistoryResult> history(Target target, HistoryQuery query);
 
+    /**
+     * This node has local members of {@code target}'s stream from now on. Completes when the
+     * stream's publications are delivered to this node (see the class comment).
+     */
+    CompletionStage<Void> subscribe(Target target);
+
+    /** This node has no local member of {@code target}'s stream any more. */
+    CompletionStage<Void> unsubscribe(Target target);
+
+    /**
+     * Sends {@code command} to every node sharing the engine, this one included; completes with
+     * their replies (one per node, in no particular order), or fails if a node could not answer.
+     */
+    CompletionStage<List<ControlReply>> control(ControlCommand command);
+
+    /** Leaves the engine: this node's interest and handler are dropped. */
     @Override
     void close();
 }

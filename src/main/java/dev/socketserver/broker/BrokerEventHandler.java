@@ -13,4 +13,16 @@ import dev.socketserver.message.Publication;
  */
 public interface BrokerEventHandler {
     void onPublication(Publication publication);
+
+    /**
+     * A control command from any node, this one included: act on this node's connections and
+     * answer. Called outside any stream's ordering domain; must not send control commands itself.
+     */
+    ControlReply onControl(ControlCommand command);
+
+    /**
+     * The broker's view may have a gap: make every affected client recover (a reconnect close
+     * in 4000-4499, or a recovery from history). Called outside any stream's ordering domain.
+     */
+    void onGap(Gap gap);
 }

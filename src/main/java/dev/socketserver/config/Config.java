@@ -38,6 +38,7 @@ public record Config(
         Duration handshakeTimeout,
         HistorySettings history,
         List<String> presenceEventRooms,
+        Duration presenceTtl,
         boolean heapGiveBack) {
 
     /** Who may enter which room. */
@@ -99,6 +100,7 @@ public record Config(
                 s.duration("HANDSHAKE_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
                 historySettings(s),
                 s.list("PRESENCE_EVENTS"),
+                s.duration("PRESENCE_TTL", Duration.ofSeconds(60), Duration.ofSeconds(3), Duration.ofHours(1)),
                 s.bool("HEAP_GIVE_BACK", true));
         if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
             // Checked here too (the verifier checks it again), so that one start lists it with the rest.

@@ -5,6 +5,7 @@ import dev.socketserver.message.Publication;
 import dev.socketserver.message.Target;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -159,6 +160,11 @@ public final class Hub {
             m = everyone;
         }
         return m == null ? NO_CLIENTS : m.array();
+    }
+
+    /** The clients a publication to {@code target} reaches on this node now (a snapshot). */
+    public Collection<Client> membersOf(Target target) {
+        return List.of(recipients(target));
     }
 
     public Collection<Client> clients() {

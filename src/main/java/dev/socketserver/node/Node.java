@@ -2,6 +2,9 @@ package dev.socketserver.node;
 
 import dev.socketserver.broker.Broker;
 import dev.socketserver.broker.BrokerEventHandler;
+import dev.socketserver.broker.ControlCommand;
+import dev.socketserver.broker.ControlReply;
+import dev.socketserver.broker.Gap;
 import dev.socketserver.broker.HistoryQuery;
 import dev.socketserver.broker.HistoryResult;
 import dev.socketserver.broker.PublishOptions;
@@ -29,6 +32,7 @@ import dev.socketserver.presence.PresenceManager;
 import dev.socketserver.presence.PresenceStats;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -80,6 +84,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     private final Hub hub;
     private final ScheduledExecutorService scheduler;
     private final Heartbeat heartbeat;
+    private final Interests interests;
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder publications = new LongAdder();
     private final LongAdder deliveries = new LongAdder();
@@ -105,8 +110,42 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.interests = new Interests(broker);
         broker.start(this);
+        interests.acquire(Target.all()); // every node follows the broadcast stream
+        presence.refresh(nodeId);
+        long refreshMillis = Math.max(1, options.presenceTtl().toMillis() / 3);
+        scheduler.scheduleWithFixedDelay(this::refreshPresence, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
         this.heartbeat = new Heartbeat(hub, options.pingInterval(), options.pongTimeout(), scheduler);
+    }
+
+    /**
+     * Keeps this node's presence entries alive; if they had expired (the node could not refresh
+     * in time), adds every local entry again. Never throws: it is a periodic task.
+     */
+    void refreshPresence() {
+        try {
+            presence.refresh(nodeId).whenComplete((alive, e) -> {
+                if (e != null) {
+                    LOG.log(Level.WARNING, "presence refresh failed; entries expire unless the next one succeeds", e);
+                } else if (!alive) {
+                    LOG.warning("this node's presence entries had expired; adding them again");
+                    for (Client c : hub.clients()) {
+                        synchronized (c) {
+                            if (!c.isClosed()) {
+                                c.rooms().forEach(room -> presence.add(room, presenceEntry(c)));
+                            }
+                        }
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "presence refresh failed", e);
+        }
+    }
+
+    private ClientInfo presenceEntry(Client c) {
+        return new ClientInfo(c.id(), c.userId(), nodeId);
     }
 
     public NodeOptions options() {
@@ -199,6 +238,8 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         for (Target t : recover) {
             client.beginRecovery(t.streamKey());
         }
+        // Before the client is indexed: its close (which releases it) can only come after.
+        interests.acquire(Target.user(userId));
         hub.add(client);
         if (draining) {
             // Raced with close(): do not leave a client that close() did not see.
@@ -219,6 +260,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
                 left(c, room);
             }
             hub.remove(c);
+            interests.release(Target.user(c.userId()));
         }
         connections.decrementAndGet();
     }
@@ -234,7 +276,25 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         if (r == null) {
             throw new IllegalStateException("no recovery begun for " + target.streamKey());
         }
-        return replay(r, target, since, () -> client.close(Disconnect.STREAM_GAP));
+        return whenFollowed(target, r, () -> client.close(Disconnect.STREAM_GAP))
+                .thenCompose(v -> replay(r, target, since, () -> client.close(Disconnect.STREAM_GAP)));
+    }
+
+    /**
+     * Completes once the broker delivers {@code target} to this node (a history read made after
+     * it misses nothing); if the broker cannot, ends the recovery (if any) and undoes the join.
+     */
+    private CompletionStage<Void> whenFollowed(Target target, Client.Recovery r, Runnable undo) {
+        return interests.subscribed(target).handle((v, error) -> {
+            if (error != null) {
+                if (r != null) {
+                    r.end();
+                }
+                undo.run();
+                throw new ServerException(ErrorCode.UNAVAILABLE, "the broker cannot deliver " + target.streamKey() + " now");
+            }
+            return null;
+        });
     }
 
     /**
@@ -321,17 +381,19 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
                 throw closedClient();
             }
             // Unavailable history: leave again, so the client is not in the room with a gap.
-            return replay(r, target, since, () -> left(client, room));
+            Runnable undo = () -> left(client, room);
+            return whenFollowed(target, r, undo).thenCompose(v -> replay(r, target, since, undo));
         }
         if (!joined(client, room)) {
             throw closedClient();
         }
+        CompletionStage<Void> live = whenFollowed(target, null, () -> left(client, room));
         if (since != null) {
             // Already a member: it misses nothing, so it is recovered if its position is current.
-            return position(target).thenApply(p -> new EnterResult(p,
+            return live.thenCompose(v -> position(target)).thenApply(p -> new EnterResult(p,
                     p != null && p.epoch().equals(since.epoch()) && p.offset() == since.offset()));
         }
-        return position(target).thenApply(p -> new EnterResult(p, null));
+        return live.thenCompose(v -> position(target)).thenApply(p -> new EnterResult(p, null));
     }
 
     private CompletionStage<StreamPosition> position(Target target) {
@@ -361,7 +423,8 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
                 return false;
             }
             if (hub.join(client, room)) {
-                presence.add(room, new ClientInfo(client.id(), client.userId()));
+                interests.acquire(Target.room(room));
+                presence.add(room, presenceEntry(client));
                 presenceEvent(room, "join", client);
             }
             return true;
@@ -374,6 +437,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
             if (hub.leave(client, room)) {
                 presence.remove(room, client.id());
                 presenceEvent(room, "leave", client);
+                interests.release(Target.room(room));
             }
         }
     }
@@ -408,61 +472,132 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         return presence.stats(room);
     }
 
-    /** Rooms with members on this node whose names match {@code pattern} (a glob; null = all). */
-    public Map<String, Integer> rooms(String pattern) {
-        Map<String, Integer> out = new TreeMap<>();
-        hub.roomSizes().forEach((name, n) -> {
-            if (pattern == null || pattern.isEmpty() || RoomGrants.matches(pattern, name)) {
-                out.put(name, n);
-            }
-        });
-        return out;
-    }
-
-    // ---- on a user's behalf -----------------------------------------------------------
+    // ---- on every node, through the broker ---------------------------------------------
 
     /**
-     * Subscribes every connection of {@code userId} on this node to {@code room}.
+     * Rooms with members on any node whose names match {@code pattern} (a glob; null or empty:
+     * all), with their member counts summed over the nodes.
+     */
+    public CompletionStage<Map<String, Integer>> rooms(String pattern) {
+        return broker.control(new ControlCommand.Rooms(pattern == null ? "" : pattern)).thenApply(replies -> {
+            Map<String, Integer> out = new TreeMap<>();
+            for (ControlReply r : replies) {
+                ((ControlReply.Rooms) r).rooms().forEach((name, n) -> out.merge(name, n, Integer::sum));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Subscribes every connection of {@code userId}, on every node, to {@code room}.
      *
      * @return connections subscribed (those over their room limit are skipped)
      */
-    public int subscribeUser(String userId, String room) {
+    public CompletionStage<Integer> subscribeUser(String userId, String room) {
         requireUser(userId);
         RoomNames.validate(room);
-        int n = 0;
-        for (Client c : List.copyOf(hub.clientsOf(userId))) {
-            if ((c.rooms().contains(room) || c.rooms().size() < options.maxRoomsPerClient()) && joined(c, room)) {
-                n++;
-            }
-        }
-        return n;
+        return connections(new ControlCommand.SubscribeUser(userId, room));
     }
 
-    /** Unsubscribes every connection of {@code userId} on this node from {@code room}. */
-    public int unsubscribeUser(String userId, String room) {
+    /** Unsubscribes every connection of {@code userId}, on every node, from {@code room}. */
+    public CompletionStage<Integer> unsubscribeUser(String userId, String room) {
         requireUser(userId);
         RoomNames.validate(room);
-        int n = 0;
-        for (Client c : List.copyOf(hub.clientsOf(userId))) {
-            if (c.rooms().contains(room)) {
-                left(c, room);
-                n++;
-            }
-        }
-        return n;
+        return connections(new ControlCommand.UnsubscribeUser(userId, room));
     }
 
     /**
-     * Closes every connection of {@code userId} on this node: 4503 (do not reconnect) or, with
+     * Closes every connection of {@code userId} on every node: 4503 (do not reconnect) or, with
      * {@code reconnect}, 4005.
      */
-    public int disconnectUser(String userId, boolean reconnect) {
+    public CompletionStage<Integer> disconnectUser(String userId, boolean reconnect) {
         requireUser(userId);
-        List<Client> all = List.copyOf(hub.clientsOf(userId));
-        for (Client c : all) {
-            c.close(reconnect ? Disconnect.FORCE_RECONNECT : Disconnect.DISCONNECTED);
+        return connections(new ControlCommand.DisconnectUser(userId, reconnect));
+    }
+
+    private CompletionStage<Integer> connections(ControlCommand command) {
+        return broker.control(command).thenApply(replies ->
+                replies.stream().mapToInt(r -> ((ControlReply.Connections) r).count()).sum());
+    }
+
+    /** This node's id and uptime, with the counts of every node summed. */
+    public CompletionStage<NodeInfo> info() {
+        return broker.control(new ControlCommand.Info()).thenApply(replies -> {
+            int clients = 0;
+            int users = 0;
+            int rooms = 0;
+            long published = 0;
+            long delivered = 0;
+            for (ControlReply r : replies) {
+                ControlReply.Stats s = (ControlReply.Stats) r;
+                clients += s.clients();
+                users += s.users();
+                rooms += s.rooms();
+                published += s.publications();
+                delivered += s.deliveries();
+            }
+            return new NodeInfo(nodeId, Duration.ofNanos(System.nanoTime() - startedNanos), clients, users, rooms,
+                    published, delivered);
+        });
+    }
+
+    /** Acts on this node's connections for a command sent to every node. */
+    @Override
+    public ControlReply onControl(ControlCommand command) {
+        if (command instanceof ControlCommand.SubscribeUser c) {
+            int n = 0;
+            for (Client client : List.copyOf(hub.clientsOf(c.userId()))) {
+                if ((client.rooms().contains(c.room()) || client.rooms().size() < options.maxRoomsPerClient())
+                        && joined(client, c.room())) {
+                    n++;
+                }
+            }
+            return new ControlReply.Connections(n);
+        } else if (command instanceof ControlCommand.UnsubscribeUser c) {
+            int n = 0;
+            for (Client client : List.copyOf(hub.clientsOf(c.userId()))) {
+                if (client.rooms().contains(c.room())) {
+                    left(client, c.room());
+                    n++;
+                }
+            }
+            return new ControlReply.Connections(n);
+        } else if (command instanceof ControlCommand.DisconnectUser c) {
+            List<Client> all = List.copyOf(hub.clientsOf(c.userId()));
+            for (Client client : all) {
+                client.close(c.reconnect() ? Disconnect.FORCE_RECONNECT : Disconnect.DISCONNECTED);
+            }
+            return new ControlReply.Connections(all.size());
+        } else if (command instanceof ControlCommand.Rooms c) {
+            Map<String, Integer> out = new TreeMap<>();
+            hub.roomSizes().forEach((name, n) -> {
+                if (c.pattern().isEmpty() || RoomGrants.matches(c.pattern(), name)) {
+                    out.put(name, n);
+                }
+            });
+            return new ControlReply.Rooms(out);
+        } else {
+            return new ControlReply.Stats(nodeId, Duration.ofNanos(System.nanoTime() - startedNanos).toMillis(),
+                    hub.clientCount(), hub.userCount(), hub.roomCount(), publications.sum(), deliveries.sum());
         }
-        return all.size();
+    }
+
+    /**
+     * The broker's view of some streams may have a gap: every client that follows them is closed
+     * with {@link Disconnect#STREAM_GAP}, so it reconnects and recovers from its last position
+     * instead of missing notifications silently.
+     */
+    @Override
+    public void onGap(Gap gap) {
+        Collection<Client> affected = gap instanceof Gap.Stream g ? hub.membersOf(g.target()) : hub.clients();
+        LOG.warning(() -> "possible gap (" + gap + "): closing " + affected.size() + " connection(s) with 4006");
+        for (Client c : List.copyOf(affected)) {
+            try {
+                c.close(Disconnect.STREAM_GAP);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "closing " + c + " after a gap", e);
+            }
+        }
     }
 
     private static void requireUser(String userId) {
@@ -471,14 +606,19 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         }
     }
 
+    /** Streams this node follows at the broker now; for tests. */
+    int followedStreams() {
+        return interests.size();
+    }
+
     /** Bytes the outbound backlog counts now; for tests. */
     long backlogBytes() {
         return backlog.bytes();
     }
 
-    public NodeInfo info() {
-        return new NodeInfo(nodeId, Duration.ofNanos(System.nanoTime() - startedNanos), hub.clientCount(),
-                hub.userCount(), hub.roomCount(), publications.sum(), deliveries.sum());
+    /** This node's id. */
+    public String nodeId() {
+        return nodeId;
     }
 
     // ---- lifecycle --------------------------------------------------------------------
@@ -504,6 +644,11 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(Level.FINE, "closing " + c, e);
             }
+        }
+        try {
+            presence.removeNode(nodeId);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "presence goodbye failed; the entries expire", e);
         }
         broker.close();
         presence.close();

@@ -24,6 +24,8 @@ class ConfigTest {
         assertEquals(Duration.ofHours(24), h.metaTtl());
         assertEquals(100_000, h.maxKeys());
         assertEquals(Duration.ofMinutes(5), h.idempotencyWindow());
+        assertEquals(Duration.ofSeconds(60), load(Map.of()).presenceTtl());
+        assertEquals(Duration.ofSeconds(30), load(Map.of("PRESENCE_TTL", "30s")).presenceTtl());
     }
 
     @Test
@@ -40,9 +42,10 @@ class ConfigTest {
     @Test
     void invalidBoundsAreAllReportedAtOnce() {
         ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of("HISTORY_MAX_STREAMS", "0",
-                "HISTORY_META_TTL", "soon", "IDEMPOTENCY_MAX_KEYS", "-1", "HISTORY_ROOMS", "big:*=2000000")));
+                "HISTORY_META_TTL", "soon", "IDEMPOTENCY_MAX_KEYS", "-1", "HISTORY_ROOMS", "big:*=2000000", "PRESENCE_TTL", "1s")));
         String m = e.getMessage();
-        for (String name : new String[] {"HISTORY_MAX_STREAMS", "HISTORY_META_TTL", "IDEMPOTENCY_MAX_KEYS", "HISTORY_ROOMS"}) {
+        for (String name : new String[] {"HISTORY_MAX_STREAMS", "HISTORY_META_TTL", "IDEMPOTENCY_MAX_KEYS", "HISTORY_ROOMS",
+                "PRESENCE_TTL"}) {
             assertTrue(m.contains(name), name + " missing from: " + m);
         }
     }

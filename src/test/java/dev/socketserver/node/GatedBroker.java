@@ -2,6 +2,8 @@ package dev.socketserver.node;
 
 import dev.socketserver.broker.Broker;
 import dev.socketserver.broker.BrokerEventHandler;
+import dev.socketserver.broker.ControlCommand;
+import dev.socketserver.broker.ControlReply;
 import dev.socketserver.broker.HistoryQuery;
 import dev.socketserver.broker.HistoryResult;
 import dev.socketserver.broker.PublishOptions;
@@ -62,6 +64,21 @@ final class GatedBroker implements Broker {
         gated = false;
         held.forEach(Runnable::run);
         held.clear();
+    }
+
+    @Override
+    public CompletionStage<Void> subscribe(Target target) {
+        return delegate.subscribe(target);
+    }
+
+    @Override
+    public CompletionStage<Void> unsubscribe(Target target) {
+        return delegate.unsubscribe(target);
+    }
+
+    @Override
+    public CompletionStage<List<ControlReply>> control(ControlCommand command) {
+        return delegate.control(command);
     }
 
     @Override

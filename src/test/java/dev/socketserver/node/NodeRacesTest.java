@@ -75,6 +75,16 @@ class NodeRacesTest {
         }
 
         @Override
+        public CompletionStage<Boolean> refresh(String nodeId) {
+            return delegate.refresh(nodeId);
+        }
+
+        @Override
+        public CompletionStage<Void> removeNode(String nodeId) {
+            return delegate.removeNode(nodeId);
+        }
+
+        @Override
         public CompletionStage<Map<String, ClientInfo>> presence(String room) {
             return delegate.presence(room);
         }
@@ -140,10 +150,10 @@ class NodeRacesTest {
         } catch (java.util.concurrent.ExecutionException refused) {
             // An enter that lost the race may be refused; it must not leave anything behind.
         }
-        await().atMost(WAIT).until(() -> n.info().clients() == 1);
+        await().atMost(WAIT).until(() -> n.info().toCompletableFuture().join().clients() == 1);
         assertEquals(java.util.Set.of(watcher.id()), n.presence("r").toCompletableFuture().join().keySet());
         assertEquals(new PresenceStats(1, 1), n.presenceStats("r").toCompletableFuture().join());
-        assertEquals(Map.of("r", 1), n.rooms(null));
+        assertEquals(Map.of("r", 1), n.rooms(null).toCompletableFuture().join());
         List<String> events = eventsOf(watcherTransport, "racer");
         assertEquals(events.contains("join") ? List.of("join", "leave") : List.of(), events);
     }
@@ -162,9 +172,9 @@ class NodeRacesTest {
         } catch (RuntimeException refused) {
             // refusing is fine; indexing is not
         }
-        n.subscribeUser("late", "r");
+        n.subscribeUser("late", "r").toCompletableFuture().join();
         assertEquals(java.util.Set.of(watcher.id()), n.presence("r").toCompletableFuture().join().keySet());
-        assertEquals(Map.of("r", 1), n.rooms(null));
+        assertEquals(Map.of("r", 1), n.rooms(null).toCompletableFuture().join());
         assertEquals(List.of(), eventsOf(watcherTransport, "late"));
     }
 

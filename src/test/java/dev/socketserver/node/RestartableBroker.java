@@ -2,6 +2,8 @@ package dev.socketserver.node;
 
 import dev.socketserver.broker.Broker;
 import dev.socketserver.broker.BrokerEventHandler;
+import dev.socketserver.broker.ControlCommand;
+import dev.socketserver.broker.ControlReply;
 import dev.socketserver.broker.HistoryQuery;
 import dev.socketserver.broker.HistoryResult;
 import dev.socketserver.broker.PublishOptions;
@@ -9,6 +11,7 @@ import dev.socketserver.broker.PublishResult;
 import dev.socketserver.broker.memory.MemoryBroker;
 import dev.socketserver.message.Notification;
 import dev.socketserver.message.Target;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -18,6 +21,7 @@ import java.util.concurrent.CompletionStage;
 final class RestartableBroker implements Broker {
     private volatile MemoryBroker current = new MemoryBroker();
     private volatile BrokerEventHandler handler;
+    private final java.util.Set<Target> followed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
     public void start(BrokerEventHandler handler) {
@@ -25,11 +29,12 @@ final class RestartableBroker implements Broker {
         current.start(handler);
     }
 
-    /** Drops every stream's state. */
+    /** Drops every stream's state (the node's interest is kept, as an engine keeps its subscriptions). */
     void restart() {
         MemoryBroker old = current;
         MemoryBroker next = new MemoryBroker();
         next.start(handler);
+        followed.forEach(next::subscribe);
         current = next;
         old.close();
     }
@@ -42,6 +47,23 @@ final class RestartableBroker implements Broker {
     @Override
     public CompletionStage<HistoryResult> history(Target target, HistoryQuery query) {
         return current.history(target, query);
+    }
+
+    @Override
+    public CompletionStage<Void> subscribe(Target target) {
+        followed.add(target);
+        return current.subscribe(target);
+    }
+
+    @Override
+    public CompletionStage<Void> unsubscribe(Target target) {
+        followed.remove(target);
+        return current.unsubscribe(target);
+    }
+
+    @Override
+    public CompletionStage<List<ControlReply>> control(ControlCommand command) {
+        return current.control(command);
     }
 
     @Override

@@ -19,10 +19,22 @@ import org.junit.jupiter.api.Test;
 
 class MemoryBrokerTest extends BrokerContract {
     private final ManualClock clock = new ManualClock();
+    private MemoryEngine engine;
 
     @Override
     protected Broker newBroker() {
-        return new MemoryBroker(MemoryBroker.Limits.defaults(), clock);
+        engine = new MemoryEngine(MemoryBroker.Limits.defaults(), clock);
+        return new MemoryBroker(engine);
+    }
+
+    @Override
+    protected Broker secondNode() {
+        return new MemoryBroker(engine);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closeEngine() {
+        engine.close();
     }
 
     @Override
@@ -81,7 +93,7 @@ class MemoryBrokerTest extends BrokerContract {
 
     private static MemoryBroker withClock(ManualClock clock, int maxStreams) {
         MemoryBroker b = new MemoryBroker(new MemoryBroker.Limits(maxStreams, 1000, Duration.ofHours(1)), clock);
-        b.start(p -> { });
+        b.start(new dev.socketserver.broker.RecordingNode("only"));
         return b;
     }
 
