@@ -138,6 +138,10 @@ class FoundationIT {
         try (WsClient c = connect(user())) {
             c.send("0");
             c.send("{\"action\":\"enter\",\"room\":\"" + room + "\"}");
+            // Commands are handled in order: the ping's reply comes once the enter was handled,
+            // and must be the first frame (the keep-alive and the enter answer nothing).
+            c.send("{\"id\":\"sync\",\"action\":\"ping\"}");
+            assertEquals("sync", c.nextJson().getString("id"), "no reply frame before the ping's");
             grpc.stub().notifyRoom(MessageWithRoom.newBuilder().setBase(GrpcClient.info("q", "x")).setRoom(room).build());
             JsonObject first = c.nextJson();
             assertEquals("q", first.getString("entityId"), "no reply frame before the notification: " + first);
