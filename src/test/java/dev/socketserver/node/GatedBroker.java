@@ -1,18 +1,13 @@
 package dev.socketserver.node;
 
 import dev.socketserver.broker.Broker;
-import dev.socketserver.broker.BrokerEventHandler;
-import dev.socketserver.broker.ControlCommand;
-import dev.socketserver.broker.ControlReply;
 import dev.socketserver.broker.HistoryQuery;
 import dev.socketserver.broker.HistoryResult;
-import dev.socketserver.broker.PublishOptions;
-import dev.socketserver.broker.PublishResult;
 import dev.socketserver.broker.memory.MemoryBroker;
 import dev.socketserver.error.ErrorCode;
 import dev.socketserver.error.ServerException;
-import dev.socketserver.message.Notification;
 import dev.socketserver.message.Target;
+import dev.socketserver.testing.ForwardingBroker;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -23,20 +18,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * made at once but answered only on {@link #release}, like a slow engine; while {@link #failing},
  * history reads fail as with an engine that is down.
  */
-final class GatedBroker implements Broker {
+final class GatedBroker extends ForwardingBroker {
     private final MemoryBroker delegate = new MemoryBroker();
     private final List<Runnable> held = new CopyOnWriteArrayList<>();
     volatile boolean gated;
     volatile boolean failing;
 
     @Override
-    public void start(BrokerEventHandler handler) {
-        delegate.start(handler);
-    }
-
-    @Override
-    public CompletionStage<PublishResult> publish(Target target, Notification notification, PublishOptions options) {
-        return delegate.publish(target, notification, options);
+    protected Broker delegate() {
+        return delegate;
     }
 
     @Override
@@ -64,25 +54,5 @@ final class GatedBroker implements Broker {
         gated = false;
         held.forEach(Runnable::run);
         held.clear();
-    }
-
-    @Override
-    public CompletionStage<Void> subscribe(Target target) {
-        return delegate.subscribe(target);
-    }
-
-    @Override
-    public CompletionStage<Void> unsubscribe(Target target) {
-        return delegate.unsubscribe(target);
-    }
-
-    @Override
-    public CompletionStage<List<ControlReply>> control(ControlCommand command) {
-        return delegate.control(command);
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

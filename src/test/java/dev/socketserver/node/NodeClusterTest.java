@@ -1,6 +1,5 @@
 package dev.socketserver.node;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -31,7 +30,6 @@ import org.junit.jupiter.api.Test;
  * the seams (interest, control, gaps, presence that expires with its node).
  */
 class NodeClusterTest {
-    private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Duration PRESENCE_TTL = Duration.ofSeconds(60);
 
     private final ManualClock clock = new ManualClock();
@@ -64,15 +62,6 @@ class NodeClusterTest {
         return stage.toCompletableFuture().join();
     }
 
-    private static void awaitEntityIds(TestTransport t, String... ids) {
-        await().atMost(WAIT).until(() -> t.framesNow().size() >= ids.length);
-        List<String> frames = t.framesNow();
-        assertEquals(ids.length, frames.size(), frames.toString());
-        for (int i = 0; i < ids.length; i++) {
-            assertTrue(frames.get(i).contains("\"entityId\":\"" + ids[i] + "\""), frames.get(i));
-        }
-    }
-
     @Test
     void aPublicationOnOneNodeReachesMembersOnTheOtherAndInterestFollowsMembers() {
         assertEquals(1, b.followedStreams(), "the broadcast stream only");
@@ -83,7 +72,7 @@ class NodeClusterTest {
         join(a.publish(Target.room("r"), new Notification("info", "to-r", "0")));
         join(a.publish(Target.user("bob"), new Notification("info", "to-bob", "0")));
         join(a.publish(Target.all(), new Notification("info", "to-all", "0")));
-        awaitEntityIds(tb, "to-r", "to-bob", "to-all");
+        tb.awaitFrames("\"entityId\":\"to-r\"", "\"entityId\":\"to-bob\"", "\"entityId\":\"to-all\"");
         b.leave(onB, "r");
         assertEquals(2, b.followedStreams());
         onB.close(dev.socketserver.hub.Disconnect.FORCE_RECONNECT);

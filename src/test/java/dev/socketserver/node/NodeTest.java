@@ -1,6 +1,5 @@
 package dev.socketserver.node;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -30,7 +29,6 @@ import org.junit.jupiter.api.Test;
 
 /** {@link Node}'s enter, leave and recover, with the memory broker and presence and test transports. */
 class NodeTest {
-    private static final Duration WAIT = Duration.ofSeconds(10);
     private Node node;
 
     @AfterEach
@@ -61,17 +59,6 @@ class NodeTest {
         return join(node.publish(target, new Notification("info", entityId, "0"))).position();
     }
 
-    /** Waits until {@code t} has frames containing every fragment, in order; returns its frames. */
-    private static List<String> awaitFrames(TestTransport t, String... fragments) {
-        await().atMost(WAIT).until(() -> t.framesNow().size() >= fragments.length);
-        List<String> frames = t.framesNow();
-        assertEquals(fragments.length, frames.size(), frames.toString());
-        for (int i = 0; i < fragments.length; i++) {
-            assertTrue(frames.get(i).contains(fragments[i]), frames.get(i) + " lacks " + fragments[i]);
-        }
-        return frames;
-    }
-
     private static ErrorCode codeOf(Throwable t) {
         Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
         return ((ServerException) e).code();
@@ -91,7 +78,7 @@ class NodeTest {
         assertEquals(Set.of("events:a"), c.rooms());
         assertEquals(new PresenceStats(2, 2), join(n.presenceStats("events:a")));
         assertEquals("alice", join(n.presence("events:a")).get(c.id()).userId());
-        awaitFrames(watcher, "\"type\":\"join\",\"entityId\":\"w\"", "\"type\":\"join\",\"entityId\":\"alice\"");
+        watcher.awaitFrames("\"type\":\"join\",\"entityId\":\"w\"", "\"type\":\"join\",\"entityId\":\"alice\"");
     }
 
     @Test
@@ -117,7 +104,7 @@ class NodeTest {
         assertEquals(Set.of(), c.rooms());
         assertEquals(new PresenceStats(1, 1), join(n.presenceStats("events:b")));
         assertEquals(Map.of("events:b", 1), join(n.rooms(null)));
-        awaitFrames(watcher, "\"join\"", "\"type\":\"join\",\"entityId\":\"alice\"", "\"type\":\"leave\",\"entityId\":\"alice\"");
+        watcher.awaitFrames("\"join\"", "\"type\":\"join\",\"entityId\":\"alice\"", "\"type\":\"leave\",\"entityId\":\"alice\"");
     }
 
     @Test
@@ -156,7 +143,7 @@ class NodeTest {
         EnterResult r = join(n.recover(c, mine, seen));
         assertEquals(Boolean.TRUE, r.recovered());
         publish(mine, "p5");
-        awaitFrames(t, "\"p2\"", "\"p3\"", "\"p4\"", "\"p5\"");
+        t.awaitFrames("\"p2\"", "\"p3\"", "\"p4\"", "\"p5\"");
         assertThrows(IllegalStateException.class, () -> n.recover(c, mine, seen), "no recovery begun any more");
     }
 
@@ -202,7 +189,7 @@ class NodeTest {
         assertEquals(1, join(n.info()).clients());
         assertEquals(Map.of("events:c", 1), join(n.rooms(null)));
         assertTrue(join(n.presence("other")).isEmpty());
-        awaitFrames(watcher, "\"join\"", "\"type\":\"join\",\"entityId\":\"alice\"", "\"type\":\"leave\",\"entityId\":\"alice\"");
+        watcher.awaitFrames("\"join\"", "\"type\":\"join\",\"entityId\":\"alice\"", "\"type\":\"leave\",\"entityId\":\"alice\"");
     }
 
     @Test

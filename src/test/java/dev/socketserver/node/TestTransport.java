@@ -49,6 +49,19 @@ final class TestTransport implements Transport {
         closed.countDown();
     }
 
+    /**
+     * Waits until there are as many frames as {@code fragments} (writes run on the writer pool),
+     * then checks that each frame contains its fragment, in order.
+     */
+    void awaitFrames(String... fragments) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> frames.size() >= fragments.length);
+        List<String> now = framesNow();
+        org.junit.jupiter.api.Assertions.assertEquals(fragments.length, now.size(), now.toString());
+        for (int i = 0; i < fragments.length; i++) {
+            org.junit.jupiter.api.Assertions.assertTrue(now.get(i).contains(fragments[i]), now.get(i) + " lacks " + fragments[i]);
+        }
+    }
+
     /** The frames so far, as a copy. */
     List<String> framesNow() {
         synchronized (frames) {

@@ -5,11 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.auth.ApiKeys;
 import dev.socketserver.broker.Broker;
-import dev.socketserver.broker.BrokerEventHandler;
-import dev.socketserver.broker.ControlCommand;
-import dev.socketserver.broker.ControlReply;
-import dev.socketserver.broker.HistoryQuery;
-import dev.socketserver.broker.HistoryResult;
 import dev.socketserver.broker.PublishOptions;
 import dev.socketserver.broker.PublishResult;
 import dev.socketserver.broker.memory.MemoryBroker;
@@ -19,6 +14,7 @@ import dev.socketserver.message.Target;
 import dev.socketserver.node.Node;
 import dev.socketserver.node.NodeOptions;
 import dev.socketserver.presence.memory.MemoryPresenceManager;
+import dev.socketserver.testing.ForwardingBroker;
 import dev.socketserver.transport.grpc.NotificationGrpcService;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -49,13 +45,13 @@ class HttpApiServletTest {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     /** The memory broker, with publications accepted only on {@link #accept()}. */
-    private static final class SlowBroker implements Broker {
+    private static final class SlowBroker extends ForwardingBroker {
         final MemoryBroker delegate = new MemoryBroker();
         final List<Runnable> waiting = new CopyOnWriteArrayList<>();
 
         @Override
-        public void start(BrokerEventHandler handler) {
-            delegate.start(handler);
+        protected Broker delegate() {
+            return delegate;
         }
 
         @Override
@@ -69,31 +65,6 @@ class HttpApiServletTest {
             List<Runnable> now = new ArrayList<>(waiting);
             waiting.clear();
             now.forEach(Runnable::run);
-        }
-
-        @Override
-        public CompletionStage<HistoryResult> history(Target target, HistoryQuery query) {
-            return delegate.history(target, query);
-        }
-
-        @Override
-        public CompletionStage<Void> subscribe(Target target) {
-            return delegate.subscribe(target);
-        }
-
-        @Override
-        public CompletionStage<Void> unsubscribe(Target target) {
-            return delegate.unsubscribe(target);
-        }
-
-        @Override
-        public CompletionStage<List<ControlReply>> control(ControlCommand command) {
-            return delegate.control(command);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 
