@@ -15,6 +15,7 @@ import dev.socketserver.transport.grpc.NotificationGrpcService;
 import dev.socketserver.transport.http.HttpApiServlet;
 import dev.socketserver.transport.websocket.WebSocketGateway;
 import jakarta.servlet.ServletContext;
+import java.time.Clock;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -62,9 +63,11 @@ final class Application {
         }
         node = new Node(new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
                 config.pongTimeout(), config.maxRoomsPerConnection(), config.maxConnections(),
-                config.maxConnectionsPerUser(), config.writerThreads(), config.publishBacklogBytes()),
-                new MemoryBroker(), new MemoryPresenceManager(),
-                config.history(), config.presenceEventRooms());
+                config.maxConnectionsPerUser(), config.writerThreads(), config.publishBacklogBytes(), config.presenceTtl()),
+                new MemoryBroker(new MemoryBroker.Limits(config.history().maxStreams(), config.history().maxKeys(),
+                        config.history().metaTtl()), Clock.systemUTC()),
+                new MemoryPresenceManager(Clock.systemUTC(), config.presenceTtl()), config.history(),
+                config.presenceEventRooms());
         ApiKeys apiKeys = new ApiKeys(config.apiKeys(), config.apiInsecure());
         NotificationGrpcService api = new NotificationGrpcService(node);
         grpc = new GrpcEndpoint(api, apiKeys, config);

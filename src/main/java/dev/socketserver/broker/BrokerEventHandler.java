@@ -5,10 +5,24 @@ import dev.socketserver.message.Publication;
 /**
  * Receives what a {@link Broker} delivers to this node.
  *
- * <p>Contract: for one stream, calls arrive one at a time and in offset order. Calls for
- * different streams may be concurrent. Implementations must not block: they hand frames to
- * outbound queues and return.
+ * <p>Contract: for one stream, calls arrive one at a time and in offset order, inside the
+ * stream's ordering domain; calls for different streams may be concurrent. Implementations
+ * must not block and must not do anything that could wait on another stream (publish, close a
+ * client with its side effects, change presence): they hand frames to outbound queues and
+ * return, and defer anything else to another thread.
  */
 public interface BrokerEventHandler {
     void onPublication(Publication publication);
+
+    /**
+     * A control command from any node, this one included: act on this node's connections and
+     * answer. Called outside any stream's ordering domain; must not send control commands itself.
+     */
+    ControlReply onControl(ControlCommand command);
+
+    /**
+     * The broker's view may have a gap: make every affected client recover (a reconnect close
+     * in 4000-4499, or a recovery from history). Called outside any stream's ordering domain.
+     */
+    void onGap(Gap gap);
 }

@@ -1,6 +1,5 @@
 package dev.socketserver.config;
 
-import dev.socketserver.node.HistoryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +37,9 @@ public record Config(
         double commandRate,
         int commandBurst,
         Duration handshakeTimeout,
-        HistoryPolicy history,
+        HistorySettings history,
         List<String> presenceEventRooms,
+        Duration presenceTtl,
         boolean heapGiveBack,
         boolean demoEnabled) {
 
@@ -109,10 +109,15 @@ public record Config(
                 s.longIn("CLIENT_COMMAND_RATE", 50, 1, 1_000_000),
                 s.intIn("CLIENT_COMMAND_BURST", 100, 1, 1_000_000),
                 s.duration("HANDSHAKE_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
-                historyPolicy(s),
+                historySettings(s),
                 s.list("PRESENCE_EVENTS"),
+                s.duration("PRESENCE_TTL", Duration.ofSeconds(60), Duration.ofSeconds(3), Duration.ofHours(1)),
                 s.bool("HEAP_GIVE_BACK", false),
                 s.bool("DEMO_ENABLED", false));
+        if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+            // Checked here too (the verifier checks it again), so that one start lists it with the rest.
+            s.problems().add("AUTH_JWT_SECRET: must be at least 32 bytes (256 bits)");
+        }
         if (!tokenKey.matches("[A-Za-z0-9_.~-]+")) {
             s.problems().add("TOKEN_KEY=" + tokenKey + ": must be a plain query parameter name");
         }
@@ -122,10 +127,10 @@ public record Config(
         return c;
     }
 
-    private static HistoryPolicy historyPolicy(Settings s) {
+    private static HistorySettings historySettings(Settings s) {
         int size = s.intIn("HISTORY_SIZE", 100, 0, 1_000_000);
         Duration ttl = s.duration("HISTORY_TTL", Duration.ofMinutes(5), Duration.ZERO, Duration.ofDays(30));
-        List<HistoryPolicy.RoomOverride> rooms = new ArrayList<>();
+        List<HistorySettings.RoomOverride> rooms = new ArrayList<>();
         for (String item : s.list("HISTORY_ROOMS")) {
             int eq = item.lastIndexOf('=');
             String[] v = eq < 0 ? new String[0] : item.substring(eq + 1).split("/");
@@ -137,16 +142,21 @@ public record Config(
                 Duration t = v.length == 2
                         ? Settings.parseDuration(v[1].trim())
                         : ttl;
-                if (n < 0 || t.isNegative()) {
+                if (n < 0 || n > 1_000_000 || t.isNegative() || t.compareTo(Duration.ofDays(30)) > 0) {
                     throw new IllegalArgumentException();
                 }
-                rooms.add(new HistoryPolicy.RoomOverride(item.substring(0, eq).trim(), n, t));
+                rooms.add(new HistorySettings.RoomOverride(item.substring(0, eq).trim(), n, t));
             } catch (IllegalArgumentException e) {
-                s.problems().add("HISTORY_ROOMS item '" + item + "': expected pattern=size or pattern=size/ttl (e.g. chat:*=500/10m)");
+                s.problems().add("HISTORY_ROOMS item '" + item + "': expected pattern=size or pattern=size/ttl"
+                        + " (e.g. chat:*=500/10m; size at most 1000000, ttl at most 30d)");
             }
         }
         Duration window = s.duration("IDEMPOTENCY_WINDOW", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1));
-        return new HistoryPolicy(size, ttl, rooms, window);
+        int maxStreams = s.intIn("HISTORY_MAX_STREAMS", HistorySettings.DEFAULT_MAX_STREAMS, 1, 100_000_000);
+        Duration metaTtl = s.duration("HISTORY_META_TTL", HistorySettings.DEFAULT_META_TTL, Duration.ofSeconds(1),
+                Duration.ofDays(365));
+        int maxKeys = s.intIn("IDEMPOTENCY_MAX_KEYS", HistorySettings.DEFAULT_MAX_KEYS, 1, 100_000_000);
+        return new HistorySettings(size, ttl, rooms, window, maxStreams, metaTtl, maxKeys);
     }
 
     /** System properties, then environment variables, then {@code fallback} (e.g. context parameters). */

@@ -2,6 +2,7 @@ package dev.socketserver.hub;
 
 import dev.socketserver.message.Frame;
 import dev.socketserver.message.Publication;
+import dev.socketserver.message.StreamPosition;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
@@ -14,7 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * One connection, independent of its transport.
@@ -26,7 +26,9 @@ import java.util.function.Function;
  * is written by the thread that queues it; a write that completes later continues on the pool.
  * Writes are asynchronous, so no thread ever waits on a socket and there is no thread per
  * connection. A client whose queue already holds its bound when a frame arrives is closed with
- * {@link Disconnect#SLOW_CONSUMER} and its queue released: it never slows anyone else.
+ * {@link Disconnect#SLOW_CONSUMER} and its queue released: it never slows anyone else; the side
+ * effects of that close run on the writer pool, never on the publisher's thread
+ * ({@link #closeFromFanOut}).
  *
  * <p>Every change of the queue is also reported to the node's {@link Backlog}.
  *
@@ -218,7 +220,9 @@ public final class Client {
     /**
      * Starts recovering a stream: from now on its live publications are held back. Call before
      * the client joins the stream's index, then {@link Recovery#complete} with the history read
-     * after joining; the overlap is removed by offset, so nothing is lost or repeated.
+     * after joining; the overlap is removed by position, so nothing is lost or repeated. A
+     * recovery still pending for the stream (e.g. one whose completion is still in flight) is
+     * replaced: it will do nothing more.
      */
     public Recovery beginRecovery(String streamKey) {
         Recovery r = new Recovery(streamKey);
@@ -232,14 +236,25 @@ public final class Client {
             }
         }
         // Published before the count: a deliver() that sees the count sees the map.
-        if (m.putIfAbsent(streamKey, r) == null) {
+        Recovery replaced = m.put(streamKey, r);
+        if (replaced == null) {
             RECOVERING.getAndAdd(this, 1);
-            return r;
+        } else {
+            replaced.end(false);
         }
-        throw new IllegalStateException("already recovering " + streamKey);
+        return r;
     }
 
-    private record Held(long offset, Frame frame) {
+    /** Ends the recovery of a stream, if any (the client left the stream). */
+    public void endRecovery(String streamKey) {
+        Recovery r = pendingRecovery(streamKey);
+        if (r != null) {
+            r.end(true);
+        }
+    }
+
+    /** A live publication held back during a recovery; {@code position} is null without history. */
+    private record Held(StreamPosition position, Frame frame) {
     }
 
     /** The recovery begun for a stream and not yet completed, or {@code null}. */
@@ -248,59 +263,153 @@ public final class Client {
         return m == null ? null : m.get(streamKey);
     }
 
-    /** A stream being recovered for this client. Thread-safe. */
+    /** How a publication's position follows the last position a client has of its stream. */
+    private enum Sequence {
+        /** The client has it already (an overlap of replay and live). */
+        DUPLICATE,
+        /** The next one: nothing missed. */
+        NEXT,
+        /** Something between them is missing: the client cannot know what. */
+        GAP;
+
+        /**
+         * Compares by epoch first. A new epoch that starts at offset 1 follows anything: the
+         * stream began again and nothing of the new epoch was missed.
+         */
+        static Sequence of(StreamPosition last, StreamPosition next) {
+            if (!next.epoch().equals(last.epoch())) {
+                return next.offset() == 1 ? NEXT : GAP;
+            }
+            if (next.offset() <= last.offset()) {
+                return DUPLICATE;
+            }
+            return next.offset() == last.offset() + 1 ? NEXT : GAP;
+        }
+    }
+
+    /**
+     * A stream being recovered for this client. Thread-safe.
+     *
+     * <p>Until {@link #complete} the stream's live publications are held; they count against
+     * the client's queue bound, and past it the client is closed as a slow consumer. After it, the client's
+     * position in the stream is known ({@code last}: the replayed, or the current position) and
+     * live publications are checked against it by (epoch, offset) until the first one that
+     * follows it (the overlap of the history read and live delivery, whose order an engine
+     * does not fix, is dropped); then the stream goes fully live. A publication that does not
+     * follow (a missing offset, a new epoch that does not start at 1) closes the client with
+     * {@link Disconnect#STREAM_GAP}: it reconnects and recovers instead of missing notifications
+     * silently.
+     */
     public final class Recovery {
         private final String streamKey;
         private List<Held> held = new ArrayList<>();
-        private long lastSent = -1;
+        private long heldBytes;
+        /** The client's position once complete; null while holding, or for a stream without history. */
+        private StreamPosition last;
+        private boolean ended;
+        private boolean replaced;
 
         Recovery(String streamKey) {
             this.streamKey = streamKey;
         }
 
         synchronized long offer(Publication p, Frame frame) {
-            long offset = p.position() == null ? Long.MAX_VALUE : p.position().offset();
+            if (ended) {
+                // Went live, or the client left the stream: deliver as to any member. Replaced
+                // by a newer recovery: that one replays it from history.
+                return replaced ? 0 : enqueue(frame);
+            }
             if (held != null) {
-                held.add(new Held(offset, frame));
+                // Held frames count against the queue bound as if queued: a client that falls
+                // that far behind during its recovery is a slow consumer like any other.
+                if (queuedBytes() + heldBytes + frame.bytes() > maxQueueBytes) {
+                    end(true);
+                    closeFromFanOut(Disconnect.SLOW_CONSUMER);
+                    return 0;
+                }
+                held.add(new Held(p.position(), frame));
+                heldBytes += frame.bytes();
                 return 0;
             }
-            if (offset > lastSent) {
-                // Past the replayed range: no more duplicates possible, go fully live.
-                long q = enqueue(frame);
-                finish();
-                return q;
+            if (p.position() == null) {
+                return enqueue(frame); // not in the stream's sequence (a presence event)
             }
-            return 0;
+            switch (Sequence.of(last, p.position())) {
+                case DUPLICATE -> {
+                    return 0;
+                }
+                case NEXT -> {
+                    long q = enqueue(frame);
+                    end(true);
+                    return q;
+                }
+                default -> {
+                    end(true);
+                    closeFromFanOut(Disconnect.STREAM_GAP);
+                    return 0;
+                }
+            }
         }
 
         /**
-         * Sends {@code history} (in offset order), then the held live publications newer than
-         * it; later publications flow directly.
+         * Sends {@code replay} (the frames from the client's position up to {@code position}, in
+         * order), then the held live publications that follow it; later ones are checked as
+         * described above. Does nothing if the recovery ended meanwhile (the client left).
+         *
+         * @param position the position {@code replay} brings the client to (the stream's
+         *                 position when nothing is replayed); {@code null} for a stream
+         *                 without history, which then goes live at once
          */
-        public synchronized void complete(List<Publication> history, Function<Publication, Frame> render) {
-            for (Publication p : history) {
-                long offset = p.position().offset();
-                if (offset > lastSent) {
-                    send(render.apply(p));
-                    lastSent = offset;
-                }
+        public synchronized void complete(List<Frame> replay, StreamPosition position) {
+            if (ended) {
+                return;
             }
-            for (Held h : held) {
-                if (h.offset() == Long.MAX_VALUE) {
-                    send(h.frame());
-                } else if (h.offset() > lastSent) {
-                    send(h.frame());
-                    lastSent = h.offset();
-                }
+            for (Frame f : replay) {
+                send(f);
             }
+            List<Held> live = held;
             held = null;
-            if (lastSent < 0) {
-                finish();
+            heldBytes = 0;
+            last = position;
+            boolean followed = position == null;
+            for (Held h : live) {
+                if (h.position() == null || last == null) {
+                    send(h.frame());
+                    continue;
+                }
+                Sequence next = Sequence.of(last, h.position());
+                if (next == Sequence.GAP) {
+                    end(true);
+                    closeFromFanOut(Disconnect.STREAM_GAP);
+                    return;
+                }
+                if (next == Sequence.NEXT) {
+                    send(h.frame());
+                    last = h.position();
+                    followed = true;
+                }
+            }
+            if (followed) {
+                end(true);
             }
         }
 
-        private void finish() {
-            if (recovering.remove(streamKey, this)) {
+        /** Drops what is held and stops (the recovery was abandoned). */
+        public void end() {
+            end(true);
+        }
+
+        /**
+         * Drops what is held and stops. {@code unregister}: it ended for good and leaves the
+         * client's map; otherwise a newer recovery of the stream replaced it there.
+         */
+        synchronized void end(boolean unregister) {
+            ended = true;
+            held = null;
+            heldBytes = 0;
+            if (!unregister) {
+                replaced = true;
+            } else if (recovering.remove(streamKey, this)) {
                 RECOVERING.getAndAdd(Client.this, -1);
             }
         }
@@ -343,7 +452,7 @@ public final class Client {
             }
         }
         if (frame == null) {
-            close(Disconnect.SLOW_CONSUMER);
+            closeFromFanOut(Disconnect.SLOW_CONSUMER);
         }
         return queued(growth, start);
     }
@@ -466,6 +575,28 @@ public final class Client {
                 transport.close(reason.code(), reason.reason());
             } finally {
                 onClose.accept(this, reason);
+            }
+        }
+    }
+
+    /**
+     * A close decided while a publication is being fanned out (the queue overflowed): the client
+     * stops taking frames and its queue is released at once, but the side effects of the close
+     * ({@code onClose}: leaving rooms, presence, leave events, which publish to other streams)
+     * run on the writer pool. The publisher holds its stream's lock here, and nothing it holds
+     * may wait on another stream. Without a pool they run here.
+     */
+    void closeFromFanOut(Disconnect reason) {
+        if (CLOSED.compareAndSet(this, false, true)) {
+            releaseQueue();
+            try {
+                transport.close(reason.code(), reason.reason());
+            } finally {
+                if (writers == null) {
+                    onClose.accept(this, reason);
+                } else {
+                    Writers.execute(writers, () -> onClose.accept(this, reason));
+                }
             }
         }
     }

@@ -21,6 +21,11 @@ public enum Disconnect {
     TOO_MANY_REQUESTS(4004, "too many requests"),
     /** The backend asked the client to reconnect. */
     FORCE_RECONNECT(4005, "reconnect"),
+    /**
+     * The server cannot vouch for a stream this connection follows (a missing offset, a failed
+     * replay, a lost link to the engine): reconnect and recover from the last position seen.
+     */
+    STREAM_GAP(4006, "missed notifications, reconnect and recover"),
     /** The token is no longer valid (e.g. a refresh for another user). */
     INVALID_TOKEN(4501, "invalid token"),
     /** Too many malformed commands. */

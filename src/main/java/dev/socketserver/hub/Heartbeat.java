@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Server pings. Every client is pinged once per {@code pingInterval}, the clients spread evenly
@@ -15,8 +17,13 @@ import java.util.concurrent.TimeUnit;
  * {@link Disconnect#NO_PONG}. A second task marks clients whose write has been pending for
  * {@link #STALL} as stalled, so they stop counting in the node's {@link Backlog}. Two periodic
  * tasks per node, none per connection.
+ *
+ * <p>Both tasks survive their own exceptions: a scheduled task that throws is never run again,
+ * so a failure with one client (a transport that throws, a close whose side effects fail) is
+ * logged and the round goes on with the next client.
  */
 public final class Heartbeat implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Heartbeat.class.getName());
     /** A write pending this long means the peer has stopped reading, for the backlog's purposes. */
     static final Duration STALL = Duration.ofMillis(500);
     private static final long STALL_CHECK_MILLIS = 250;
@@ -44,10 +51,14 @@ public final class Heartbeat implements AutoCloseable {
         long now = System.nanoTime();
         int slot = (int) (ticks++ % slots);
         for (Client c : hub.clients()) {
-            if (c.pongOverdue(now, pongTimeoutNanos)) {
-                c.close(Disconnect.NO_PONG);
-            } else if (Math.floorMod(c.id().hashCode(), slots) == slot) {
-                c.ping(now);
+            try {
+                if (c.pongOverdue(now, pongTimeoutNanos)) {
+                    c.close(Disconnect.NO_PONG);
+                } else if (Math.floorMod(c.id().hashCode(), slots) == slot) {
+                    c.ping(now);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "heartbeat failed for " + c + "; going on with the others", e);
             }
         }
     }
@@ -56,7 +67,11 @@ public final class Heartbeat implements AutoCloseable {
         long now = System.nanoTime();
         long stall = STALL.toNanos();
         for (Client c : hub.clients()) {
-            c.checkStalled(now, stall);
+            try {
+                c.checkStalled(now, stall);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "stall check failed for " + c + "; going on with the others", e);
+            }
         }
     }
 

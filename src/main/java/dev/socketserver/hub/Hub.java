@@ -5,6 +5,7 @@ import dev.socketserver.message.Publication;
 import dev.socketserver.message.Target;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -66,15 +67,21 @@ public final class Hub {
         }
     }
 
-    /** @return false if the client was already in the room */
+    /**
+     * @return true if the client joined the room now; false if it was already in it, or is
+     *         closed (a closed client is never indexed)
+     */
     public boolean join(Client client, String room) {
-        if (!client.addRoom(room)) {
+        if (client.isClosed() || !client.addRoom(room)) {
             return false;
         }
         addTo(rooms, room, client);
         if (client.isClosed()) {
-            // Lost a race with remove(): undo so a dead client is not indexed.
-            leave(client, room);
+            // Lost a race with remove(), which may have cleared the room before it was indexed:
+            // undo both, so a dead client is not indexed.
+            client.removeRoom(room);
+            removeFrom(rooms, room, client);
+            return false;
         }
         return true;
     }
@@ -153,6 +160,11 @@ public final class Hub {
             m = everyone;
         }
         return m == null ? NO_CLIENTS : m.array();
+    }
+
+    /** The clients a publication to {@code target} reaches on this node now (a snapshot). */
+    public Collection<Client> membersOf(Target target) {
+        return List.of(recipients(target));
     }
 
     public Collection<Client> clients() {

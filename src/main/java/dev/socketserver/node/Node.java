@@ -2,10 +2,14 @@ package dev.socketserver.node;
 
 import dev.socketserver.broker.Broker;
 import dev.socketserver.broker.BrokerEventHandler;
+import dev.socketserver.broker.ControlCommand;
+import dev.socketserver.broker.ControlReply;
+import dev.socketserver.broker.Gap;
 import dev.socketserver.broker.HistoryQuery;
 import dev.socketserver.broker.HistoryResult;
 import dev.socketserver.broker.PublishOptions;
 import dev.socketserver.broker.PublishResult;
+import dev.socketserver.config.HistorySettings;
 import dev.socketserver.error.ErrorCode;
 import dev.socketserver.error.ServerException;
 import dev.socketserver.hub.Backlog;
@@ -15,6 +19,7 @@ import dev.socketserver.hub.Heartbeat;
 import dev.socketserver.hub.Hub;
 import dev.socketserver.hub.Transport;
 import dev.socketserver.hub.Writers;
+import dev.socketserver.message.Frame;
 import dev.socketserver.message.Json;
 import dev.socketserver.message.Notification;
 import dev.socketserver.message.NotificationFrames;
@@ -27,12 +32,14 @@ import dev.socketserver.presence.PresenceManager;
 import dev.socketserver.presence.PresenceStats;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,15 +54,25 @@ import java.util.logging.Logger;
  * What transports call. Every publication takes one path:
  * {@code publish -> Broker.publish -> Node.onPublication -> Hub -> Client queues}.
  *
- * <p>Thread-safe. Publishing returns once the broker accepted the publication; it never waits
- * on a socket. Recovery is race-free: a client's live publications for a stream are held back
- * from before it joins the stream until the history read after joining has been replayed, and
- * the overlap is removed by offset.
+ * <p>Thread-safe. The rules it keeps (docs/DELIVERY.md):
+ * <ul>
+ *   <li>Publishing returns once the broker accepted the publication; it never waits on a
+ *   socket. {@link #onPublication} runs inside the stream's ordering domain and only renders
+ *   and queues; the side effects a publication causes (closing a slow client, its presence
+ *   and leave events) run afterwards on the writer pool, so nothing a publisher holds waits
+ *   on another stream.</li>
+ *   <li>A client's membership changes and their side effects happen under its monitor, which
+ *   the close path takes after marking it closed: no ghost presence, every join event is
+ *   followed by a leave.</li>
+ *   <li>Recovery is race-free and never papers over a gap: a client's live publications for a
+ *   stream are held back (counted against its queue bound) from before it joins the stream
+ *   until the history read after joining has been replayed; the overlap is removed by
+ *   position, epoch first. A replay that cannot be complete answers recovered:false; a gap
+ *   seen afterwards closes the client with {@link Disconnect#STREAM_GAP}.</li>
+ * </ul>
  */
 public final class Node implements BrokerEventHandler, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Node.class.getName());
-    /** The most publications one recovery replays; history sizes bound it further. */
-    private static final int MAX_RECOVERY = 100_000;
 
     private final NodeOptions options;
     private final Broker broker;
@@ -67,6 +84,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     private final Hub hub;
     private final ScheduledExecutorService scheduler;
     private final Heartbeat heartbeat;
+    private final Interests interests;
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder publications = new LongAdder();
     private final LongAdder deliveries = new LongAdder();
@@ -77,12 +95,12 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     /**
      * @param presenceEventRooms room globs whose members are told about joins and leaves
      */
-    public Node(NodeOptions options, Broker broker, PresenceManager presence, HistoryPolicy history,
+    public Node(NodeOptions options, Broker broker, PresenceManager presence, HistorySettings history,
                 List<String> presenceEventRooms) {
         this.options = Objects.requireNonNull(options, "options");
         this.broker = Objects.requireNonNull(broker, "broker");
         this.presence = Objects.requireNonNull(presence, "presence");
-        this.history = Objects.requireNonNull(history, "history");
+        this.history = new HistoryPolicy(Objects.requireNonNull(history, "history"));
         this.presenceEventRooms = List.copyOf(presenceEventRooms);
         this.writers = Writers.pool(options.writerThreads());
         this.backlog = new Backlog(options.publishBacklogBytes(), options.clientQueueMaxBytes() / 4);
@@ -92,8 +110,42 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.interests = new Interests(broker);
         broker.start(this);
+        interests.acquire(Target.all()); // every node follows the broadcast stream
+        presence.refresh(nodeId);
+        long refreshMillis = Math.max(1, options.presenceTtl().toMillis() / 3);
+        scheduler.scheduleWithFixedDelay(this::refreshPresence, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
         this.heartbeat = new Heartbeat(hub, options.pingInterval(), options.pongTimeout(), scheduler);
+    }
+
+    /**
+     * Keeps this node's presence entries alive; if they had expired (the node could not refresh
+     * in time), adds every local entry again. Never throws: it is a periodic task.
+     */
+    void refreshPresence() {
+        try {
+            presence.refresh(nodeId).whenComplete((alive, e) -> {
+                if (e != null) {
+                    LOG.log(Level.WARNING, "presence refresh failed; entries expire unless the next one succeeds", e);
+                } else if (!alive) {
+                    LOG.warning("this node's presence entries had expired; adding them again");
+                    for (Client c : hub.clients()) {
+                        synchronized (c) {
+                            if (!c.isClosed()) {
+                                c.rooms().forEach(room -> presence.add(room, presenceEntry(c)));
+                            }
+                        }
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "presence refresh failed", e);
+        }
+    }
+
+    private ClientInfo presenceEntry(Client c) {
+        return new ClientInfo(c.id(), c.userId(), nodeId);
     }
 
     public NodeOptions options() {
@@ -201,6 +253,8 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         for (Target t : recover) {
             client.beginRecovery(t.streamKey());
         }
+        // Before the client is indexed: its close (which releases it) can only come after.
+        interests.acquire(Target.user(userId));
         hub.add(client);
         if (draining) {
             // Raced with close(): do not leave a client that close() did not see.
@@ -215,49 +269,108 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     }
 
     private void onClientClosed(Client c) {
-        for (String room : List.copyOf(c.rooms())) {
-            left(c, room);
+        // The client is closed already, so no join can follow once this holds its monitor.
+        synchronized (c) {
+            for (String room : c.rooms()) {
+                left(c, room);
+            }
+            hub.remove(c);
+            interests.release(Target.user(c.userId()));
         }
-        hub.remove(c);
         connections.decrementAndGet();
     }
 
     /**
      * Completes a recovery begun by {@link #connect(String, Transport, List)}: replays what
      * {@code client} missed on {@code target} after {@code since}, then lets live publications
-     * through.
+     * through. If the history cannot be read, the client is closed with
+     * {@link Disconnect#STREAM_GAP} (reconnect and recover) rather than left with a gap.
      */
     public CompletionStage<EnterResult> recover(Client client, Target target, StreamPosition since) {
         Client.Recovery r = client.pendingRecovery(target.streamKey());
         if (r == null) {
             throw new IllegalStateException("no recovery begun for " + target.streamKey());
         }
-        return replay(r, target, since);
+        return whenFollowed(target, r, () -> client.close(Disconnect.STREAM_GAP))
+                .thenCompose(v -> replay(r, target, since, () -> client.close(Disconnect.STREAM_GAP)));
     }
 
-    private CompletionStage<EnterResult> replay(Client.Recovery r, Target target, StreamPosition since) {
+    /**
+     * Completes once the broker delivers {@code target} to this node (a history read made after
+     * it misses nothing); if the broker cannot, ends the recovery (if any) and undoes the join.
+     */
+    private CompletionStage<Void> whenFollowed(Target target, Client.Recovery r, Runnable undo) {
+        return interests.subscribed(target).handle((v, error) -> {
+            if (error != null) {
+                if (r != null) {
+                    r.end();
+                }
+                undo.run();
+                throw new ServerException(ErrorCode.UNAVAILABLE, "the broker cannot deliver " + target.streamKey() + " now");
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Reads the history after {@code since} and completes the recovery with it. The answer is
+     * recovered only with a complete replay: the same epoch, every offset from {@code since}
+     * to the stream's position still retained, and all of it within half the client's queue
+     * bound (so that a replay can never close a reading client as a slow consumer, which would
+     * make it reconnect and ask for the same replay again). Otherwise nothing is replayed and
+     * the client gets recovered:false with the current position, and must refetch.
+     *
+     * @param onFailure undoes what the caller did for the recovery when the history is unavailable
+     */
+    private CompletionStage<EnterResult> replay(Client.Recovery r, Target target, StreamPosition since,
+                                                Runnable onFailure) {
         if (!history.keepsHistory(target)) {
-            r.complete(List.of(), NotificationFrames::render);
+            r.complete(List.of(), null);
             return CompletableFuture.completedFuture(new EnterResult(null, false));
         }
         CompletionStage<HistoryResult> read;
         try {
-            read = broker.history(target, new HistoryQuery(since, MAX_RECOVERY, false));
+            read = broker.history(target, new HistoryQuery(since, history.sizeFor(target), false));
         } catch (RuntimeException e) {
             read = CompletableFuture.failedFuture(e);
         }
         return read.handle((h, error) -> {
             if (error != null) {
-                r.complete(List.of(), NotificationFrames::render);
-                throw error instanceof ServerException se ? se
+                r.end();
+                onFailure.run();
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                throw cause instanceof ServerException se ? se
                         : new ServerException(ErrorCode.UNAVAILABLE, "history is unavailable");
             }
-            boolean recovered = since.epoch().equals(h.position().epoch())
-                    && since.offset() <= h.position().offset()
-                    && since.offset() + 1 >= h.oldestOffset();
-            r.complete(recovered ? h.publications() : List.of(), NotificationFrames::render);
-            return new EnterResult(h.position(), recovered);
+            List<Frame> frames = replayFrames(since, h);
+            r.complete(frames == null ? List.of() : frames, h.position());
+            return new EnterResult(h.position(), frames != null);
         });
+    }
+
+    /** The frames that bring a client from {@code since} to the stream's position, or null when they cannot (see {@link #replay}). */
+    private List<Frame> replayFrames(StreamPosition since, HistoryResult h) {
+        StreamPosition top = h.position();
+        if (!since.epoch().equals(top.epoch()) || since.offset() > top.offset()) {
+            return null;
+        }
+        long budget = options.clientQueueMaxBytes() / 2;
+        long bytes = 0;
+        long expected = since.offset() + 1;
+        List<Frame> frames = new ArrayList<>(h.publications().size());
+        for (Publication p : h.publications()) {
+            if (p.position().offset() != expected || !p.position().epoch().equals(top.epoch())) {
+                return null;
+            }
+            Frame f = NotificationFrames.render(p);
+            bytes += f.bytes();
+            if (bytes > budget) {
+                return null;
+            }
+            frames.add(f);
+            expected++;
+        }
+        return expected == top.offset() + 1 ? frames : null;
     }
 
     // ---- rooms ------------------------------------------------------------------------
@@ -278,16 +391,24 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         Target target = Target.room(room);
         if (since != null && !client.rooms().contains(room)) {
             Client.Recovery r = client.beginRecovery(target.streamKey());
-            joined(client, room);
-            return replay(r, target, since);
+            if (!joined(client, room)) {
+                r.end();
+                throw closedClient();
+            }
+            // Unavailable history: leave again, so the client is not in the room with a gap.
+            Runnable undo = () -> left(client, room);
+            return whenFollowed(target, r, undo).thenCompose(v -> replay(r, target, since, undo));
         }
-        joined(client, room);
+        if (!joined(client, room)) {
+            throw closedClient();
+        }
+        CompletionStage<Void> live = whenFollowed(target, null, () -> left(client, room));
         if (since != null) {
             // Already a member: it misses nothing, so it is recovered if its position is current.
-            return position(target).thenApply(p -> new EnterResult(p,
+            return live.thenCompose(v -> position(target)).thenApply(p -> new EnterResult(p,
                     p != null && p.epoch().equals(since.epoch()) && p.offset() == since.offset()));
         }
-        return position(target).thenApply(p -> new EnterResult(p, null));
+        return live.thenCompose(v -> position(target)).thenApply(p -> new EnterResult(p, null));
     }
 
     private CompletionStage<StreamPosition> position(Target target) {
@@ -297,17 +418,42 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         return broker.history(target, new HistoryQuery(null, 0, false)).thenApply(HistoryResult::position);
     }
 
-    private void joined(Client client, String room) {
-        if (hub.join(client, room)) {
-            presence.add(room, new ClientInfo(client.id(), client.userId()));
-            presenceEvent(room, "join", client);
+    private static ServerException closedClient() {
+        return new ServerException(ErrorCode.UNAVAILABLE, "the connection is closed");
+    }
+
+    /*
+     * A client's membership changes and their side effects (index, presence entry, join/leave
+     * event) happen under the client's monitor, and the close path takes it after the client is
+     * marked closed: so a join racing a close either completes before the close leaves every
+     * room, or sees the client closed and does nothing. Presence calls for one client are made
+     * in order. Lock order: a client's monitor, then a stream's lock (publishing an event); no
+     * code holding a stream's lock takes a client's monitor.
+     */
+
+    /** @return false if the client is closed (then nothing was added) */
+    private boolean joined(Client client, String room) {
+        synchronized (client) {
+            if (client.isClosed()) {
+                return false;
+            }
+            if (hub.join(client, room)) {
+                interests.acquire(Target.room(room));
+                presence.add(room, presenceEntry(client));
+                presenceEvent(room, "join", client);
+            }
+            return true;
         }
     }
 
     private void left(Client client, String room) {
-        if (hub.leave(client, room)) {
-            presence.remove(room, client.id());
-            presenceEvent(room, "leave", client);
+        synchronized (client) {
+            client.endRecovery(Target.room(room).streamKey());
+            if (hub.leave(client, room)) {
+                presence.remove(room, client.id());
+                presenceEvent(room, "leave", client);
+                interests.release(Target.room(room));
+            }
         }
     }
 
@@ -341,62 +487,132 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         return presence.stats(room);
     }
 
-    /** Rooms with members on this node whose names match {@code pattern} (a glob; null = all). */
-    public Map<String, Integer> rooms(String pattern) {
-        Map<String, Integer> out = new TreeMap<>();
-        hub.roomSizes().forEach((name, n) -> {
-            if (pattern == null || pattern.isEmpty() || RoomGrants.matches(pattern, name)) {
-                out.put(name, n);
-            }
-        });
-        return out;
-    }
-
-    // ---- on a user's behalf -----------------------------------------------------------
+    // ---- on every node, through the broker ---------------------------------------------
 
     /**
-     * Subscribes every connection of {@code userId} on this node to {@code room}.
+     * Rooms with members on any node whose names match {@code pattern} (a glob; null or empty:
+     * all), with their member counts summed over the nodes.
+     */
+    public CompletionStage<Map<String, Integer>> rooms(String pattern) {
+        return broker.control(new ControlCommand.Rooms(pattern == null ? "" : pattern)).thenApply(replies -> {
+            Map<String, Integer> out = new TreeMap<>();
+            for (ControlReply r : replies) {
+                ((ControlReply.Rooms) r).rooms().forEach((name, n) -> out.merge(name, n, Integer::sum));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Subscribes every connection of {@code userId}, on every node, to {@code room}.
      *
      * @return connections subscribed (those over their room limit are skipped)
      */
-    public int subscribeUser(String userId, String room) {
+    public CompletionStage<Integer> subscribeUser(String userId, String room) {
         requireUser(userId);
         RoomNames.validate(room);
-        int n = 0;
-        for (Client c : List.copyOf(hub.clientsOf(userId))) {
-            if (c.rooms().contains(room) || c.rooms().size() < options.maxRoomsPerClient()) {
-                joined(c, room);
-                n++;
-            }
-        }
-        return n;
+        return connections(new ControlCommand.SubscribeUser(userId, room));
     }
 
-    /** Unsubscribes every connection of {@code userId} on this node from {@code room}. */
-    public int unsubscribeUser(String userId, String room) {
+    /** Unsubscribes every connection of {@code userId}, on every node, from {@code room}. */
+    public CompletionStage<Integer> unsubscribeUser(String userId, String room) {
         requireUser(userId);
         RoomNames.validate(room);
-        int n = 0;
-        for (Client c : List.copyOf(hub.clientsOf(userId))) {
-            if (c.rooms().contains(room)) {
-                left(c, room);
-                n++;
-            }
-        }
-        return n;
+        return connections(new ControlCommand.UnsubscribeUser(userId, room));
     }
 
     /**
-     * Closes every connection of {@code userId} on this node: 4503 (do not reconnect) or, with
+     * Closes every connection of {@code userId} on every node: 4503 (do not reconnect) or, with
      * {@code reconnect}, 4005.
      */
-    public int disconnectUser(String userId, boolean reconnect) {
+    public CompletionStage<Integer> disconnectUser(String userId, boolean reconnect) {
         requireUser(userId);
-        List<Client> all = List.copyOf(hub.clientsOf(userId));
-        for (Client c : all) {
-            c.close(reconnect ? Disconnect.FORCE_RECONNECT : Disconnect.DISCONNECTED);
+        return connections(new ControlCommand.DisconnectUser(userId, reconnect));
+    }
+
+    private CompletionStage<Integer> connections(ControlCommand command) {
+        return broker.control(command).thenApply(replies ->
+                replies.stream().mapToInt(r -> ((ControlReply.Connections) r).count()).sum());
+    }
+
+    /** This node's id and uptime, with the counts of every node summed. */
+    public CompletionStage<NodeInfo> info() {
+        return broker.control(new ControlCommand.Info()).thenApply(replies -> {
+            int clients = 0;
+            int users = 0;
+            int rooms = 0;
+            long published = 0;
+            long delivered = 0;
+            for (ControlReply r : replies) {
+                ControlReply.Stats s = (ControlReply.Stats) r;
+                clients += s.clients();
+                users += s.users();
+                rooms += s.rooms();
+                published += s.publications();
+                delivered += s.deliveries();
+            }
+            return new NodeInfo(nodeId, Duration.ofNanos(System.nanoTime() - startedNanos), clients, users, rooms,
+                    published, delivered);
+        });
+    }
+
+    /** Acts on this node's connections for a command sent to every node. */
+    @Override
+    public ControlReply onControl(ControlCommand command) {
+        if (command instanceof ControlCommand.SubscribeUser c) {
+            int n = 0;
+            for (Client client : List.copyOf(hub.clientsOf(c.userId()))) {
+                if ((client.rooms().contains(c.room()) || client.rooms().size() < options.maxRoomsPerClient())
+                        && joined(client, c.room())) {
+                    n++;
+                }
+            }
+            return new ControlReply.Connections(n);
+        } else if (command instanceof ControlCommand.UnsubscribeUser c) {
+            int n = 0;
+            for (Client client : List.copyOf(hub.clientsOf(c.userId()))) {
+                if (client.rooms().contains(c.room())) {
+                    left(client, c.room());
+                    n++;
+                }
+            }
+            return new ControlReply.Connections(n);
+        } else if (command instanceof ControlCommand.DisconnectUser c) {
+            List<Client> all = List.copyOf(hub.clientsOf(c.userId()));
+            for (Client client : all) {
+                client.close(c.reconnect() ? Disconnect.FORCE_RECONNECT : Disconnect.DISCONNECTED);
+            }
+            return new ControlReply.Connections(all.size());
+        } else if (command instanceof ControlCommand.Rooms c) {
+            Map<String, Integer> out = new TreeMap<>();
+            hub.roomSizes().forEach((name, n) -> {
+                if (c.pattern().isEmpty() || RoomGrants.matches(c.pattern(), name)) {
+                    out.put(name, n);
+                }
+            });
+            return new ControlReply.Rooms(out);
+        } else {
+            return new ControlReply.Stats(nodeId, Duration.ofNanos(System.nanoTime() - startedNanos).toMillis(),
+                    hub.clientCount(), hub.userCount(), hub.roomCount(), publications.sum(), deliveries.sum());
         }
-        return all.size();
+    }
+
+    /**
+     * The broker's view of some streams may have a gap: every client that follows them is closed
+     * with {@link Disconnect#STREAM_GAP}, so it reconnects and recovers from its last position
+     * instead of missing notifications silently.
+     */
+    @Override
+    public void onGap(Gap gap) {
+        Collection<Client> affected = gap instanceof Gap.Stream g ? hub.membersOf(g.target()) : hub.clients();
+        LOG.warning(() -> "possible gap (" + gap + "): closing " + affected.size() + " connection(s) with 4006");
+        for (Client c : List.copyOf(affected)) {
+            try {
+                c.close(Disconnect.STREAM_GAP);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "closing " + c + " after a gap", e);
+            }
+        }
     }
 
     private static void requireUser(String userId) {
@@ -405,14 +621,19 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         }
     }
 
+    /** Streams this node follows at the broker now; for tests. */
+    int followedStreams() {
+        return interests.size();
+    }
+
     /** Bytes the outbound backlog counts now; for tests. */
     long backlogBytes() {
         return backlog.bytes();
     }
 
-    public NodeInfo info() {
-        return new NodeInfo(nodeId, Duration.ofNanos(System.nanoTime() - startedNanos), hub.clientCount(),
-                hub.userCount(), hub.roomCount(), publications.sum(), deliveries.sum());
+    /** This node's id. */
+    public String nodeId() {
+        return nodeId;
     }
 
     // ---- lifecycle --------------------------------------------------------------------
@@ -438,6 +659,11 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(Level.FINE, "closing " + c, e);
             }
+        }
+        try {
+            presence.removeNode(nodeId);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "presence goodbye failed; the entries expire", e);
         }
         broker.close();
         presence.close();

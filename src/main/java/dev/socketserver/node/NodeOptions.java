@@ -14,10 +14,22 @@ import java.time.Duration;
  * @param writerThreads       threads that write to sockets; {@code 0}: one per processor, at least 2
  * @param publishBacklogBytes outbound bytes queued for reading clients above which publishers'
  *                            replies are held back (see {@link dev.socketserver.hub.Backlog})
+ * @param presenceTtl         how long this node's presence entries live without a refresh; the
+ *                            node refreshes them three times per TTL
  */
 public record NodeOptions(long clientQueueMaxBytes, Duration pingInterval, Duration pongTimeout,
                           int maxRoomsPerClient, int maxConnections, int maxConnectionsPerUser,
-                          int writerThreads, long publishBacklogBytes) {
+                          int writerThreads, long publishBacklogBytes, Duration presenceTtl) {
+
+    public static final Duration DEFAULT_PRESENCE_TTL = Duration.ofSeconds(60);
+
+    /** The options with the default presence TTL. */
+    public NodeOptions(long clientQueueMaxBytes, Duration pingInterval, Duration pongTimeout,
+                       int maxRoomsPerClient, int maxConnections, int maxConnectionsPerUser,
+                       int writerThreads, long publishBacklogBytes) {
+        this(clientQueueMaxBytes, pingInterval, pongTimeout, maxRoomsPerClient, maxConnections, maxConnectionsPerUser,
+                writerThreads, publishBacklogBytes, DEFAULT_PRESENCE_TTL);
+    }
 
     public static NodeOptions defaults() {
         return new NodeOptions(1 << 20, Duration.ofSeconds(25), Duration.ofSeconds(10), 128, 100_000, 100,

@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -32,21 +31,36 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The {@link Broker} contract. Every implementation runs it by extending this class; waits
- * are bounded (Awaitility), so asynchronous engines pass as well as synchronous ones.
+ * are bounded (Awaitility), so asynchronous engines pass as well as synchronous ones. The
+ * single-node tests run with one node ({@link #node}) that follows the streams it tests; the
+ * two-node tests add a second node on the same engine ({@link #secondNode}).
  */
 public abstract class BrokerContract {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     protected Broker broker;
-    protected final List<Publication> received = new CopyOnWriteArrayList<>();
+    protected final RecordingNode node = new RecordingNode("a");
+    protected final java.util.Queue<Publication> received = node.received;
 
-    /** A new, started-by-the-test broker; stream keys are unique per test so brokers may share state. */
+    /** A new broker on a new engine, not started; stream keys are unique per test so engines may share state. */
     protected abstract Broker newBroker();
+
+    /** A broker for another node on the engine of the last {@link #newBroker()}, not started. */
+    protected abstract Broker secondNode();
+
+    /**
+     * Lets at least {@code d} pass for the broker's expiry of history, keys and positions, and
+     * lets it act on it (a manual clock moved and a sweep run, or real time waited out).
+     */
+    protected abstract void passTime(Duration d);
+
+    /** How long the broker keeps a quiet stream's position after its last publication. */
+    protected abstract Duration positionTtl();
 
     @BeforeEach
     void startBroker() {
         broker = newBroker();
-        broker.start(received::add);
+        broker.start(node);
     }
 
     @AfterEach
@@ -54,8 +68,11 @@ public abstract class BrokerContract {
         broker.close();
     }
 
-    protected static Target room() {
-        return Target.room("contract-" + UUID.randomUUID());
+    /** A new room this test's node follows. */
+    protected Target room() {
+        Target t = Target.room("contract-" + UUID.randomUUID());
+        join(broker.subscribe(t));
+        return t;
     }
 
     protected static Notification note(String id) {
@@ -127,6 +144,72 @@ public abstract class BrokerContract {
         }
     }
 
+    /** The kinds of publication one stream gets: with or without history, with or without a key. */
+    private static PublishOptions kind(String kind) {
+        String key = kind.endsWith("keyed") ? "key-" + UUID.randomUUID() : null;
+        boolean history = kind.startsWith("history");
+        return new PublishOptions(history ? 10 : 0, history ? Duration.ofMinutes(1) : Duration.ZERO, key,
+                Duration.ofMinutes(1));
+    }
+
+    /**
+     * One ordering domain per stream: while the handler is busy with one publication of a stream
+     * (of any kind), no other publication of that stream (of any kind) reaches a handler.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "plain,keyed", "keyed,plain", "history,plain", "plain,history", "history,keyed",
+        "keyed,history", "history-keyed,plain", "plain,history-keyed"})
+    void everyKindOfPublicationToAStreamIsOrderedByOneDomain(String firstKind, String secondKind) throws Exception {
+        Target t = room();
+        java.util.concurrent.CountDownLatch firstInHandler = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch releaseFirst = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger maxInside = new java.util.concurrent.atomic.AtomicInteger();
+        node.inHandler = p -> {
+            if (!p.target().equals(t)) {
+                return;
+            }
+            maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            try {
+                if ("first".equals(p.notification().entityId())) {
+                    firstInHandler.countDown();
+                    releaseFirst.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                inside.decrementAndGet();
+            }
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<PublishResult> first = pool.submit(() -> join(broker.publish(t, note("first"), kind(firstKind))));
+            assertTrue(firstInHandler.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            java.util.concurrent.atomic.AtomicReference<Thread> secondThread = new java.util.concurrent.atomic.AtomicReference<>();
+            Future<PublishResult> second = pool.submit(() -> {
+                secondThread.set(Thread.currentThread());
+                return join(broker.publish(t, note("second"), kind(secondKind)));
+            });
+            // The second publication is now either accepted (an asynchronous engine queues it),
+            // waiting for the stream, or (the defect) inside the handler next to the first.
+            await().atMost(WAIT).until(() -> second.isDone() || inside.get() > 1 || waitingForALock(secondThread.get()));
+            releaseFirst.countDown();
+            first.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            second.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            await().atMost(WAIT).until(() -> receivedFor(t).size() == 2);
+            assertEquals(1, maxInside.get(), "two publications of one stream were delivered at the same time");
+            assertEquals(List.of("first", "second"), receivedFor(t).stream().map(p -> p.notification().entityId()).toList());
+        } finally {
+            releaseFirst.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    private static boolean waitingForALock(Thread thread) {
+        return thread != null && (thread.getState() == Thread.State.BLOCKED || thread.getState() == Thread.State.WAITING);
+    }
+
     @Test
     void historyIsBoundedBySize() {
         Target t = room();
@@ -144,10 +227,13 @@ public abstract class BrokerContract {
     void historyExpiresByAge() {
         Target t = room();
         PublishOptions shortLived = new PublishOptions(10, Duration.ofMillis(300), null, Duration.ofMinutes(1));
-        join(broker.publish(t, note("old"), shortLived));
-        await().atMost(WAIT).until(() -> join(broker.history(t, new HistoryQuery(null, 10, false))).publications().isEmpty());
+        StreamPosition old = join(broker.publish(t, note("old"), shortLived)).position();
+        assertEquals(1, join(broker.history(t, new HistoryQuery(null, 10, false))).publications().size());
+        passTime(Duration.ofSeconds(1));
         HistoryResult h = join(broker.history(t, new HistoryQuery(null, 10, false)));
+        assertTrue(h.publications().isEmpty());
         assertTrue(h.oldestOffset() > h.position().offset(), "nothing retained");
+        assertEquals(old, h.position(), "the position outlives the entries");
     }
 
     @Test
@@ -175,11 +261,19 @@ public abstract class BrokerContract {
     @Test
     void aStaleEpochMatchesNothing() {
         Target t = room();
-        PublishResult r = join(broker.publish(t, note("a"), history(10)));
-        StreamPosition stale = new StreamPosition(0, r.position().epoch() + "-old");
-        HistoryResult h = join(broker.history(t, new HistoryQuery(stale, 10, false)));
-        assertTrue(h.publications().isEmpty());
-        assertNotEquals(stale.epoch(), h.position().epoch());
+        StreamPosition before = join(broker.publish(t, note("a"), history(10))).position();
+        join(broker.publish(t, note("b"), history(10)));
+        // The stream's history and then its position expire: it begins again.
+        passTime(positionTtl().plus(Duration.ofMinutes(2)));
+        StreamPosition after = join(broker.publish(t, note("c"), history(10))).position();
+        assertEquals(1, after.offset(), "the stream began again");
+        assertNotEquals(before.epoch(), after.epoch(), "under an epoch it never had");
+        // Offsets 0 and 1 exist in both histories: only the epoch tells them apart.
+        for (long offset = 0; offset <= 1; offset++) {
+            HistoryResult h = join(broker.history(t, new HistoryQuery(new StreamPosition(offset, before.epoch()), 10, false)));
+            assertTrue(h.publications().isEmpty(), "a stale position matched " + h.publications());
+            assertEquals(after, h.position());
+        }
     }
 
     @Test
@@ -216,14 +310,165 @@ public abstract class BrokerContract {
         Target t = room();
         PublishOptions keyed = new PublishOptions(10, Duration.ofMinutes(1), "k", Duration.ofMillis(200));
         join(broker.publish(t, note("a"), keyed));
-        await().atMost(WAIT).until(() -> !join(broker.publish(t, note("a"), keyed)).duplicate());
+        assertTrue(join(broker.publish(t, note("a"), keyed)).duplicate());
+        passTime(Duration.ofMillis(500));
+        assertFalse(join(broker.publish(t, note("a"), keyed)).duplicate());
     }
 
     @Test
     void afterCloseEveryCallIsUnavailable() {
+        Target t = room();
         broker.close();
-        CompletionException e = assertThrows(CompletionException.class,
-                () -> join(broker.publish(room(), note("x"), history(1))));
-        assertTrue(e.getCause() instanceof ServerException se && se.code() == ErrorCode.UNAVAILABLE);
+        for (java.util.function.Supplier<java.util.concurrent.CompletionStage<?>> call : List.<java.util.function.Supplier<java.util.concurrent.CompletionStage<?>>>of(
+                () -> broker.publish(t, note("x"), history(1)),
+                () -> broker.history(t, new HistoryQuery(null, 1, false)),
+                () -> broker.subscribe(t),
+                () -> broker.control(new ControlCommand.Info()))) {
+            CompletionException e = assertThrows(CompletionException.class, () -> join(call.get()));
+            assertTrue(e.getCause() instanceof ServerException se && se.code() == ErrorCode.UNAVAILABLE, String.valueOf(e.getCause()));
+        }
+    }
+
+    // ---- two nodes on one engine ----------------------------------------------------------
+
+    /** Node b on the same engine as this test's broker; closed after the test. */
+    private Broker startSecondNode(RecordingNode b) {
+        Broker second = secondNode();
+        second.start(b);
+        closeAfter.add(second);
+        return second;
+    }
+
+    private final List<Broker> closeAfter = new ArrayList<>();
+
+    @AfterEach
+    void stopSecondNodes() {
+        closeAfter.forEach(Broker::close);
+    }
+
+    private static Target unfollowed() {
+        return Target.room("contract-" + UUID.randomUUID());
+    }
+
+    @Test
+    void interestDecidesWhichNodesAreGivenAStreamButHistoryIsKeptRegardless() {
+        RecordingNode b = new RecordingNode("b");
+        Broker nodeB = startSecondNode(b);
+        Target t = unfollowed();
+        join(nodeB.subscribe(t));
+        join(broker.publish(t, note("only-b"), history(10)));
+        join(broker.subscribe(t));
+        join(nodeB.publish(t, note("both"), history(10)));
+        join(nodeB.unsubscribe(t));
+        join(broker.publish(t, note("only-a"), history(10)));
+        join(broker.unsubscribe(t));
+        join(broker.publish(t, note("nobody"), history(10)));
+        await().atMost(WAIT).until(() -> node.receivedFor(t).size() == 2 && b.receivedFor(t).size() == 2);
+        assertEquals(List.of("both", "only-a"), node.entityIdsFor(t));
+        assertEquals(List.of("only-b", "both"), b.entityIdsFor(t));
+        assertEquals(List.of("only-b", "both", "only-a", "nobody"), join(nodeB.history(t, new HistoryQuery(null, 10, false)))
+                .publications().stream().map(p -> p.notification().entityId()).toList());
+    }
+
+    @Test
+    void controlReachesEveryNodeAndCollectsEveryReply() {
+        RecordingNode b = new RecordingNode("b");
+        Broker nodeB = startSecondNode(b);
+        node.answer = c -> new ControlReply.Connections(1);
+        b.answer = c -> new ControlReply.Connections(2);
+        ControlCommand cmd = new ControlCommand.DisconnectUser("u-" + UUID.randomUUID(), true);
+        List<ControlReply> fromA = join(broker.control(cmd));
+        List<ControlReply> fromB = join(nodeB.control(cmd));
+        for (List<ControlReply> replies : List.of(fromA, fromB)) {
+            assertEquals(java.util.Set.of(new ControlReply.Connections(1), new ControlReply.Connections(2)),
+                    java.util.Set.copyOf(replies));
+        }
+        assertEquals(List.of(cmd, cmd), List.copyOf(node.commands));
+        assertEquals(List.of(cmd, cmd), List.copyOf(b.commands));
+    }
+
+    @Test
+    void publishersOnTwoNodesAreDeliveredInOneOffsetOrderToBoth() throws Exception {
+        RecordingNode b = new RecordingNode("b");
+        Broker nodeB = startSecondNode(b);
+        Target t = room();
+        join(nodeB.subscribe(t));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int k = 0; k < 4; k++) {
+                Broker via = k % 2 == 0 ? broker : nodeB;
+                int id = k;
+                fs.add(pool.submit(() -> {
+                    for (int i = 0; i < 200; i++) {
+                        join(via.publish(t, note(id + "-" + i), history(1000)));
+                    }
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdown();
+        }
+        await().atMost(WAIT).until(() -> node.receivedFor(t).size() == 800 && b.receivedFor(t).size() == 800);
+        List<Publication> atA = node.receivedFor(t);
+        assertEquals(atA, b.receivedFor(t), "both nodes see one order");
+        for (int i = 0; i < atA.size(); i++) {
+            assertEquals(i + 1, atA.get(i).position().offset());
+            assertEquals(atA.get(0).position().epoch(), atA.get(i).position().epoch());
+        }
+    }
+
+    @Test
+    void bothNodesSeeOnePositionAndTheSameStaleEpochRule() {
+        RecordingNode b = new RecordingNode("b");
+        Broker nodeB = startSecondNode(b);
+        Target t = room();
+        StreamPosition first = join(broker.publish(t, note("a"), history(10))).position();
+        StreamPosition second = join(nodeB.publish(t, note("b"), history(10))).position();
+        assertEquals(new StreamPosition(first.offset() + 1, first.epoch()), second);
+        assertEquals(second, join(broker.history(t, new HistoryQuery(null, 0, false))).position());
+        assertEquals(List.of("b"), join(nodeB.history(t, new HistoryQuery(first, 10, false))).publications().stream()
+                .map(p -> p.notification().entityId()).toList());
+        passTime(positionTtl().plus(Duration.ofMinutes(2)));
+        StreamPosition again = join(nodeB.publish(t, note("c"), history(10))).position();
+        assertNotEquals(first.epoch(), again.epoch());
+        assertTrue(join(broker.history(t, new HistoryQuery(first, 10, false))).publications().isEmpty());
+    }
+
+    @Test
+    void aNodeThatFailsToTakeAPublicationIsToldOfAGapInThatStreamOnly() {
+        RecordingNode b = new RecordingNode("b");
+        Broker nodeB = startSecondNode(b);
+        Target t = room();
+        join(nodeB.subscribe(t));
+        b.inHandler = p -> {
+            if ("bad".equals(p.notification().entityId())) {
+                throw new IllegalStateException("node b broke on this one");
+            }
+        };
+        PublishResult r = join(broker.publish(t, note("bad"), history(10)));
+        assertEquals(1, r.position().offset(), "accepted: the publisher is not told of b's failure");
+        join(broker.publish(t, note("good"), history(10)));
+        await().atMost(WAIT).until(() -> b.gaps.size() == 1 && b.receivedFor(t).size() == 1 && node.receivedFor(t).size() == 2);
+        assertEquals(new Gap.Stream(t), b.gaps.peek());
+        assertTrue(node.gaps.isEmpty(), "a's view has no gap");
+        assertEquals(List.of("good"), b.entityIdsFor(t));
+    }
+
+    @Test
+    void aClosedNodeIsGivenNothingAndAnswersNoControl() {
+        RecordingNode b = new RecordingNode("b");
+        Broker nodeB = startSecondNode(b);
+        Target t = room();
+        join(nodeB.subscribe(t));
+        nodeB.close();
+        join(broker.publish(t, note("after"), history(10)));
+        node.answer = c -> new ControlReply.Connections(1);
+        assertEquals(List.of(new ControlReply.Connections(1)), join(broker.control(new ControlCommand.Info())));
+        await().atMost(WAIT).until(() -> node.receivedFor(t).size() == 1);
+        assertTrue(b.received.isEmpty());
+        assertTrue(b.commands.isEmpty());
     }
 }

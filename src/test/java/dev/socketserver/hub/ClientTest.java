@@ -261,14 +261,72 @@ class ClientTest {
         c.deliver(pub(room, 2), Frame.of("live-2"));
         c.deliver(pub(room, 3), Frame.of("live-3"));
         assertEquals(List.of(), t.written);
-        r.complete(List.of(pub(room, 1), pub(room, 2)), p -> Frame.of("history-" + p.position().offset()));
+        r.complete(List.of(Frame.of("history-1"), Frame.of("history-2")), new StreamPosition(2, "ep"));
         if (Client.mustStart(c.deliver(pub(room, 4), Frame.of("live-4")))) {
             c.drain(); // as the hub does when the writer was idle
         }
         assertEquals(List.of("history-1", "history-2", "live-3", "live-4"), t.written);
         assertNull(c.pendingRecovery(room.streamKey()), "recovery finished");
         // A second recovery of the same stream can begin once the first is done.
-        c.beginRecovery(room.streamKey()).complete(List.of(), p -> Frame.of("none"));
+        c.beginRecovery(room.streamKey()).complete(List.of(), null);
         assertNull(c.pendingRecovery(room.streamKey()));
+    }
+
+    private static void deliver(Client c, Publication p, String text) {
+        if (Client.mustStart(c.deliver(p, Frame.of(text)))) {
+            c.drain();
+        }
+    }
+
+    @Test
+    void afterARecoveryLateDuplicatesAreDroppedByPositionUntilTheNextOneArrives() {
+        ControlledTransport t = new ControlledTransport();
+        t.inline = true;
+        Client c = client(t, 1 << 20, new ArrayList<>());
+        Target room = Target.room("r");
+        c.beginRecovery(room.streamKey()).complete(List.of(Frame.of("history-5")), new StreamPosition(5, "ep"));
+        // An engine may deliver publications the history read already had after it: dropped.
+        deliver(c, pub(room, 4), "late-4");
+        deliver(c, pub(room, 5), "late-5");
+        deliver(c, new Publication(room, new Notification("join", "u", "{}"), null), "event");
+        assertTrue(c.pendingRecovery(room.streamKey()) != null, "still checking positions");
+        deliver(c, pub(room, 6), "live-6");
+        assertNull(c.pendingRecovery(room.streamKey()), "live after the next position");
+        assertEquals(List.of("history-5", "event", "live-6"), t.written);
+    }
+
+    @Test
+    void aNewEpochThatStartsAtOneFollowsTheRecoveredPosition() {
+        ControlledTransport t = new ControlledTransport();
+        t.inline = true;
+        Client c = client(t, 1 << 20, new ArrayList<>());
+        Target room = Target.room("r");
+        c.beginRecovery(room.streamKey()).complete(List.of(), new StreamPosition(9, "old"));
+        deliver(c, new Publication(room, new Notification("info", "n", "1"), new StreamPosition(1, "new")), "new-1");
+        assertEquals(List.of("new-1"), t.written);
+        assertNull(c.pendingRecovery(room.streamKey()));
+        assertNull(t.closedWith.get());
+    }
+
+    @Test
+    void aMissingOffsetAfterARecoveryClosesWithStreamGap() {
+        ControlledTransport t = new ControlledTransport();
+        t.inline = true;
+        List<Disconnect> closes = new ArrayList<>();
+        Client c = client(t, 1 << 20, closes);
+        Target room = Target.room("r");
+        Client.Recovery r = c.beginRecovery(room.streamKey());
+        deliver(c, pub(room, 8), "held-8");
+        r.complete(List.of(), new StreamPosition(6, "ep"));
+        assertEquals(4006, t.closedWith.get(), "offset 7 never came");
+        assertEquals(List.of(Disconnect.STREAM_GAP), closes);
+        assertEquals(List.of(), t.written);
+        // A new epoch that does not start at 1 is a gap as well.
+        ControlledTransport t2 = new ControlledTransport();
+        t2.inline = true;
+        Client c2 = client(t2, 1 << 20, new ArrayList<>());
+        c2.beginRecovery(room.streamKey()).complete(List.of(), new StreamPosition(3, "old"));
+        deliver(c2, new Publication(room, new Notification("info", "n", "1"), new StreamPosition(2, "new")), "new-2");
+        assertEquals(4006, t2.closedWith.get());
     }
 }

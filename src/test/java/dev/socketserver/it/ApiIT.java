@@ -205,7 +205,7 @@ class ApiIT {
     void subscribeAndUnsubscribeAUsersConnections() {
         String user = "s-" + id();
         String room = "sub-" + id();
-        try (WsClient tab1 = connect(user); WsClient tab2 = connect(user)) {
+        try (WsClient tab1 = connect(user).ready(); WsClient tab2 = connect(user).ready()) {
             assertEquals(2, grpc.stub().subscribe(SubscribeRequest.newBuilder().setUserId(user).setRoom(room).build()).getConnections());
             grpc.stub().publish(PublishRequest.newBuilder().setMessage(GrpcClient.info("in-room", "x")).setRoom(room).build());
             assertEquals("in-room", tab1.nextJson().getString("entityId"));
@@ -225,13 +225,15 @@ class ApiIT {
     @Test
     void disconnectClosesEveryConnectionOfTheUser() {
         String user = "d-" + id();
-        try (WsClient tab1 = connect(user); WsClient tab2 = connect(user); WsClient other = connect("bystander")) {
+        // ready(): the server has registered each connection before the backend acts on it.
+        try (WsClient tab1 = connect(user).ready(); WsClient tab2 = connect(user).ready();
+             WsClient other = connect("bystander").ready()) {
             assertEquals(2, grpc.stub().disconnect(DisconnectRequest.newBuilder().setUserId(user).build()).getConnections());
             assertEquals(4503, tab1.awaitClose());
             assertEquals(4503, tab2.awaitClose());
             assertFalse(other.isClosed());
         }
-        try (WsClient again = connect(user)) {
+        try (WsClient again = connect(user).ready()) {
             HttpApi.Response r = HttpApi.post(server.port(), "Disconnect", "{\"userId\":\"" + user + "\",\"reconnect\":true}");
             assertEquals(1, r.body().getInt("connections"));
             assertEquals(4005, again.awaitClose());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.broker.memory.MemoryBroker;
+import dev.socketserver.config.HistorySettings;
 import dev.socketserver.hub.Client;
 import dev.socketserver.hub.Transport;
 import dev.socketserver.message.Frame;
@@ -65,7 +66,7 @@ class FlowControlTest {
 
     private Node node(long backlogBytes) {
         node = new Node(new NodeOptions(QUEUE, Duration.ofHours(1), Duration.ofHours(1), 128, 1000, 100, 2, backlogBytes),
-                new MemoryBroker(), new MemoryPresenceManager(), HistoryPolicy.defaults(), List.of());
+                new MemoryBroker(), new MemoryPresenceManager(), HistorySettings.defaults(), List.of());
         return node;
     }
 

@@ -2,214 +2,156 @@ package dev.socketserver.broker.memory;
 
 import dev.socketserver.broker.Broker;
 import dev.socketserver.broker.BrokerEventHandler;
+import dev.socketserver.broker.ControlCommand;
+import dev.socketserver.broker.ControlReply;
+import dev.socketserver.broker.Gap;
 import dev.socketserver.broker.HistoryQuery;
 import dev.socketserver.broker.HistoryResult;
 import dev.socketserver.broker.PublishOptions;
 import dev.socketserver.broker.PublishResult;
-import dev.socketserver.error.ErrorCode;
-import dev.socketserver.error.ServerException;
 import dev.socketserver.message.Notification;
 import dev.socketserver.message.Publication;
-import dev.socketserver.message.StreamPosition;
 import dev.socketserver.message.Target;
-import java.security.SecureRandom;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * The default {@link Broker}: single node only, nothing survives a restart (every stream gets a
- * new epoch). Publications are handed to this node's handler on the publishing thread while the
- * stream is locked, which makes "append to history, then fan out" atomic per stream without a
- * global lock. Streams without history are ordered by a lock striped by stream key and keep no
- * state. A background sweep drops expired entries and idle streams.
+ * The default {@link Broker}: one node's connection to a {@link MemoryEngine}. Single node in
+ * production ({@link #MemoryBroker()} makes a private engine); nodes of one JVM that share an
+ * engine behave like servers sharing a distributed one (the contract tests run two). The
+ * engine's Javadoc has the ordering domain, the bounds and their behaviour.
  */
 public final class MemoryBroker implements Broker {
-    private static final int STRIPES = 256;
-    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Logger LOG = Logger.getLogger(MemoryBroker.class.getName());
 
-    private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
-    private final Map<String, Stream> streams = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService sweeper;
+    /**
+     * Bounds of what the engine keeps.
+     *
+     * @param maxStreams  streams with state (history, position or keys)
+     * @param maxKeys     idempotency keys over all streams
+     * @param positionTtl how long a stream's position is kept after its last publication
+     */
+    public record Limits(int maxStreams, int maxKeys, Duration positionTtl) {
+        public Limits {
+            if (maxStreams < 1 || maxKeys < 1 || positionTtl.isNegative() || positionTtl.isZero()) {
+                throw new IllegalArgumentException("limits must be positive: " + maxStreams + ", " + maxKeys + ", " + positionTtl);
+            }
+        }
+
+        public static Limits defaults() {
+            return new Limits(100_000, 100_000, Duration.ofHours(24));
+        }
+    }
+
+    private final MemoryEngine engine;
+    private final boolean ownsEngine;
     private volatile BrokerEventHandler handler;
     private volatile boolean closed;
 
+    /** A single node's broker with the default limits. */
     public MemoryBroker() {
-        for (int i = 0; i < STRIPES; i++) {
-            locks[i] = new ReentrantLock();
-        }
-        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "socket-server-history-sweeper");
-            t.setDaemon(true);
-            return t;
-        });
-        sweeper.scheduleWithFixedDelay(this::sweep, 5, 5, TimeUnit.SECONDS);
+        this(Limits.defaults(), Clock.systemUTC());
     }
 
-    /** One stream's retained history, idempotency keys and offset counter. Guarded by itself. */
-    private static final class Stream {
-        final String epoch = newEpoch();
-        final ArrayDeque<Entry> entries = new ArrayDeque<>();
-        final LinkedHashMap<String, Remembered> keys = new LinkedHashMap<>();
-        long top;
-        long keepUntil;
-        boolean removed;
+    /** A single node's broker. @param clock time for expiry (tests move it) */
+    public MemoryBroker(Limits limits, Clock clock) {
+        this(new MemoryEngine(limits, clock), true);
     }
 
-    private record Entry(Publication publication, long expiresAt) {
+    /** A node's connection to an engine other nodes share; closing it leaves the engine running. */
+    public MemoryBroker(MemoryEngine engine) {
+        this(engine, false);
     }
 
-    private record Remembered(PublishResult result, long expiresAt) {
-    }
-
-    static String newEpoch() {
-        return Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
+    private MemoryBroker(MemoryEngine engine, boolean ownsEngine) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.ownsEngine = ownsEngine;
     }
 
     @Override
     public void start(BrokerEventHandler handler) {
         this.handler = Objects.requireNonNull(handler, "handler");
+        engine.attach(this);
     }
 
     @Override
     public CompletionStage<PublishResult> publish(Target target, Notification notification, PublishOptions options) {
-        if (closed || handler == null) {
-            return unavailable();
-        }
-        if (!options.keepsHistory() && options.idempotencyKey() == null) {
-            ReentrantLock lock = locks[spread(target.streamKey().hashCode()) & (STRIPES - 1)];
-            lock.lock();
-            try {
-                handler.onPublication(new Publication(target, notification, null));
-            } finally {
-                lock.unlock();
-            }
-            return CompletableFuture.completedFuture(new PublishResult(null, false));
-        }
-        while (true) {
-            Stream s = streams.computeIfAbsent(target.streamKey(), k -> new Stream());
-            synchronized (s) {
-                if (s.removed) {
-                    continue; // the sweeper dropped it between lookup and lock
-                }
-                long now = System.nanoTime();
-                expire(s, now);
-                String key = options.idempotencyKey();
-                if (key != null) {
-                    Remembered r = s.keys.get(key);
-                    if (r != null) {
-                        return CompletableFuture.completedFuture(new PublishResult(r.result().position(), true));
-                    }
-                }
-                StreamPosition position = null;
-                Publication p;
-                if (options.keepsHistory()) {
-                    position = new StreamPosition(++s.top, s.epoch);
-                    p = new Publication(target, notification, position);
-                    long ttl = options.historyTtl().toNanos();
-                    s.entries.addLast(new Entry(p, now + ttl));
-                    while (s.entries.size() > options.historySize()) {
-                        s.entries.removeFirst();
-                    }
-                    s.keepUntil = Math.max(s.keepUntil, now + ttl);
-                } else {
-                    p = new Publication(target, notification, null);
-                }
-                handler.onPublication(p);
-                PublishResult result = new PublishResult(position, false);
-                if (key != null) {
-                    long until = now + options.idempotencyWindow().toNanos();
-                    s.keys.put(key, new Remembered(result, until));
-                    s.keepUntil = Math.max(s.keepUntil, until);
-                }
-                return CompletableFuture.completedFuture(result);
-            }
-        }
+        return running() ? engine.publish(target, notification, options) : MemoryEngine.unavailable();
     }
 
     @Override
     public CompletionStage<HistoryResult> history(Target target, HistoryQuery query) {
-        if (closed) {
-            return unavailable();
+        return running() ? engine.history(target, query) : MemoryEngine.unavailable();
+    }
+
+    @Override
+    public CompletionStage<Void> subscribe(Target target) {
+        if (!running()) {
+            return MemoryEngine.unavailable();
         }
-        while (true) {
-            // Created on read too, so an empty stream's epoch stays stable for clients that saved it.
-            Stream s = streams.computeIfAbsent(target.streamKey(), k -> new Stream());
-            synchronized (s) {
-                if (s.removed) {
-                    continue;
-                }
-                long now = System.nanoTime();
-                expire(s, now);
-                s.keepUntil = Math.max(s.keepUntil, now + TimeUnit.MINUTES.toNanos(1));
-                StreamPosition top = new StreamPosition(s.top, s.epoch);
-                long oldest = s.entries.isEmpty() ? s.top + 1 : s.entries.peekFirst().publication().position().offset();
-                List<Publication> out = new ArrayList<>();
-                StreamPosition since = query.since();
-                if (query.limit() > 0 && (since == null || since.epoch().equals(s.epoch))) {
-                    long after = since == null ? 0 : since.offset();
-                    Iterator<Entry> it = query.reverse() ? s.entries.descendingIterator() : s.entries.iterator();
-                    while (it.hasNext() && out.size() < query.limit()) {
-                        Publication p = it.next().publication();
-                        if (p.position().offset() > after) {
-                            out.add(p);
-                        } else if (query.reverse()) {
-                            break;
-                        }
-                    }
-                }
-                return CompletableFuture.completedFuture(new HistoryResult(out, top, oldest));
-            }
+        engine.changeInterest(target.streamKey(), this, true);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Void> unsubscribe(Target target) {
+        if (!running()) {
+            return MemoryEngine.unavailable();
+        }
+        engine.changeInterest(target.streamKey(), this, false);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<List<ControlReply>> control(ControlCommand command) {
+        return running() ? engine.control(command) : MemoryEngine.unavailable();
+    }
+
+    private boolean running() {
+        return !closed && handler != null && !engine.isClosed();
+    }
+
+    void onPublication(Publication p) {
+        handler.onPublication(p);
+    }
+
+    ControlReply onControl(ControlCommand command) {
+        return handler.onControl(command);
+    }
+
+    void onGap(Gap gap) {
+        try {
+            handler.onGap(gap);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the node failed to handle " + gap, e);
         }
     }
 
-    private static void expire(Stream s, long now) {
-        while (!s.entries.isEmpty() && s.entries.peekFirst().expiresAt() - now <= 0) {
-            s.entries.removeFirst();
-        }
-        Iterator<Remembered> keys = s.keys.values().iterator();
-        while (keys.hasNext() && keys.next().expiresAt() - now <= 0) {
-            keys.remove();
-        }
-    }
-
-    /** Drops expired entries, and streams with nothing left to keep (their next use gets a new epoch). */
+    /** Runs the engine's sweep now; for tests. */
     void sweep() {
-        long now = System.nanoTime();
-        for (Map.Entry<String, Stream> e : streams.entrySet()) {
-            Stream s = e.getValue();
-            synchronized (s) {
-                expire(s, now);
-                if (s.entries.isEmpty() && s.keys.isEmpty() && s.keepUntil - now <= 0) {
-                    s.removed = true;
-                    streams.remove(e.getKey(), s);
-                }
-            }
-        }
+        engine.sweep();
     }
 
-    private static <T> CompletionStage<T> unavailable() {
-        return CompletableFuture.failedFuture(new ServerException(ErrorCode.UNAVAILABLE, "broker is not running"));
+    int streamCount() {
+        return engine.streamCount();
     }
 
-    private static int spread(int h) {
-        return h ^ (h >>> 16);
+    int keyCount() {
+        return engine.keyCount();
     }
 
     @Override
     public void close() {
         closed = true;
-        sweeper.shutdownNow();
+        engine.detach(this);
+        if (ownsEngine) {
+            engine.close();
+        }
     }
 }

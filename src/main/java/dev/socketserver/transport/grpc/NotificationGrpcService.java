@@ -11,7 +11,6 @@ import dev.socketserver.message.Notification;
 import dev.socketserver.message.Publication;
 import dev.socketserver.message.Target;
 import dev.socketserver.node.Node;
-import dev.socketserver.node.NodeInfo;
 import dev.socketserver.transport.grpc.proto.ClientInfo;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
 import dev.socketserver.transport.grpc.proto.DisconnectResponse;
@@ -178,47 +177,40 @@ public final class NotificationGrpcService implements NotificationServiceGrpc.As
 
     @Override
     public void subscribe(SubscribeRequest request, StreamObserver<SubscribeResponse> out) {
-        call(out, () -> done(SubscribeResponse.newBuilder()
-                .setConnections(node.subscribeUser(Identifiers.validate("userId", request.getUserId()), request.getRoom())).build()));
+        call(out, () -> node.subscribeUser(Identifiers.validate("userId", request.getUserId()), request.getRoom())
+                .thenApply(n -> SubscribeResponse.newBuilder().setConnections(n).build()));
     }
 
     @Override
     public void unsubscribe(UnsubscribeRequest request, StreamObserver<UnsubscribeResponse> out) {
-        call(out, () -> done(UnsubscribeResponse.newBuilder()
-                .setConnections(node.unsubscribeUser(Identifiers.validate("userId", request.getUserId()), request.getRoom())).build()));
+        call(out, () -> node.unsubscribeUser(Identifiers.validate("userId", request.getUserId()), request.getRoom())
+                .thenApply(n -> UnsubscribeResponse.newBuilder().setConnections(n).build()));
     }
 
     @Override
     public void disconnect(DisconnectRequest request, StreamObserver<DisconnectResponse> out) {
-        call(out, () -> done(DisconnectResponse.newBuilder()
-                .setConnections(node.disconnectUser(Identifiers.validate("userId", request.getUserId()), request.getReconnect())).build()));
+        call(out, () -> node.disconnectUser(Identifiers.validate("userId", request.getUserId()), request.getReconnect())
+                .thenApply(n -> DisconnectResponse.newBuilder().setConnections(n).build()));
     }
 
     @Override
     public void rooms(RoomsRequest request, StreamObserver<RoomsResponse> out) {
-        call(out, () -> {
+        call(out, () -> node.rooms(Identifiers.validateOptional("pattern", request.getPattern())).thenApply(rooms -> {
             RoomsResponse.Builder b = RoomsResponse.newBuilder();
-            node.rooms(Identifiers.validateOptional("pattern", request.getPattern())).forEach((name, n) -> b.putRooms(name, RoomInfo.newBuilder().setNumClients(n).build()));
-            return done(b.build());
-        });
+            rooms.forEach((name, n) -> b.putRooms(name, RoomInfo.newBuilder().setNumClients(n).build()));
+            return b.build();
+        }));
     }
 
     @Override
     public void info(InfoRequest request, StreamObserver<InfoResponse> out) {
-        call(out, () -> {
-            NodeInfo i = node.info();
-            return done(InfoResponse.newBuilder().setNodeId(i.nodeId()).setUptimeSeconds(i.uptime().toSeconds())
-                    .setNumClients(i.clients()).setNumUsers(i.users()).setNumRooms(i.rooms())
-                    .setPublications(i.publications()).setDeliveries(i.deliveries()).build());
-        });
+        call(out, () -> node.info().thenApply(i -> InfoResponse.newBuilder().setNodeId(i.nodeId())
+                .setUptimeSeconds(i.uptime().toSeconds()).setNumClients(i.clients()).setNumUsers(i.users())
+                .setNumRooms(i.rooms()).setPublications(i.publications()).setDeliveries(i.deliveries()).build()));
     }
 
     private static StreamPosition toProto(dev.socketserver.message.StreamPosition p) {
         return StreamPosition.newBuilder().setOffset(p.offset()).setEpoch(p.epoch()).build();
-    }
-
-    private static <T> CompletionStage<T> done(T value) {
-        return CompletableFuture.completedFuture(value);
     }
 
     private static <T> void call(StreamObserver<T> out, Supplier<CompletionStage<T>> body) {

@@ -22,6 +22,7 @@ import dev.socketserver.transport.grpc.proto.UnsubscribeRequest;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServlet;
@@ -33,10 +34,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -49,6 +46,11 @@ import java.util.logging.Logger;
  * (also an unknown method), 405 not POST, 413 body over {@code MAX_PUBLISH_BYTES} (limit_exceeded)
  * or a notification whose frame is over {@code CLIENT_QUEUE_MAX_BYTES} (too_large), 429
  * limit_exceeded, 503 unavailable, 500 internal.
+ *
+ * <p>Calls are asynchronous (servlet async, no timeout): no container thread waits for a call,
+ * and the answer comes when the call completes. A publication is answered with its result once
+ * accepted (also when flow control held the reply); it is never answered with a failure after
+ * it was accepted, so a backend that retries on failure does not publish twice.
  */
 public final class HttpApiServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(HttpApiServlet.class.getName());
@@ -90,6 +92,7 @@ public final class HttpApiServlet extends HttpServlet {
         ServletRegistration.Dynamic reg = context.addServlet("socket-server-http-api", this);
         reg.addMapping("/api/*");
         reg.setLoadOnStartup(1);
+        reg.setAsyncSupported(true);
     }
 
     @Override
@@ -118,10 +121,11 @@ public final class HttpApiServlet extends HttpServlet {
             error(resp, 413, ErrorCode.LIMIT_EXCEEDED, "request body over " + maxBodyBytes + " bytes");
             return;
         }
-        invoke(method, new String(body, StandardCharsets.UTF_8), resp);
+        invoke(method, new String(body, StandardCharsets.UTF_8), req, resp);
     }
 
-    private <Q extends Message> void invoke(Method<Q> method, String json, HttpServletResponse resp) throws IOException {
+    private <Q extends Message> void invoke(Method<Q> method, String json, HttpServletRequest req,
+                                            HttpServletResponse resp) throws IOException {
         Message.Builder builder = method.prototype().newBuilderForType();
         try {
             if (!json.isBlank()) {
@@ -136,9 +140,10 @@ public final class HttpApiServlet extends HttpServlet {
                     + (syntax ? "malformed JSON" : e.getMessage()));
             return;
         }
-        CompletableFuture<Message> result = new CompletableFuture<>();
         @SuppressWarnings("unchecked")
         Q request = (Q) builder.build();
+        AsyncContext async = req.startAsync();
+        async.setTimeout(0); // the call decides when it is done; a timeout here could only lie
         method.invoke().accept(request, new StreamObserver<>() {
             private Message value;
 
@@ -149,37 +154,55 @@ public final class HttpApiServlet extends HttpServlet {
 
             @Override
             public void onError(Throwable t) {
-                result.completeExceptionally(t);
+                answer(async, out -> {
+                    Status s = Status.fromThrowable(t);
+                    Metadata trailers = Status.trailersFromThrowable(t);
+                    boolean tooLarge = trailers != null
+                            && ErrorCode.TOO_LARGE.wire().equals(trailers.get(GrpcErrors.ERROR_CODE));
+                    error(out, tooLarge ? 413 : httpStatus(s.getCode()), tooLarge ? ErrorCode.TOO_LARGE : errorCode(s.getCode()),
+                            s.getDescription() == null ? s.getCode().name() : s.getDescription());
+                });
             }
 
             @Override
             public void onCompleted() {
-                result.complete(value);
+                Message response = value;
+                answer(async, out -> {
+                    byte[] body = printer.print(response).getBytes(StandardCharsets.UTF_8);
+                    out.setStatus(200);
+                    out.setContentType("application/json");
+                    out.setCharacterEncoding("UTF-8");
+                    out.setContentLength(body.length);
+                    out.getOutputStream().write(body);
+                });
             }
         });
-        try {
-            Message response = result.get(30, TimeUnit.SECONDS);
-            byte[] out = printer.print(response).getBytes(StandardCharsets.UTF_8);
-            resp.setStatus(200);
-            resp.setContentType("application/json");
-            resp.setCharacterEncoding("UTF-8");
-            resp.setContentLength(out.length);
-            resp.getOutputStream().write(out);
-        } catch (ExecutionException e) {
-            Status s = Status.fromThrowable(e.getCause());
-            Metadata trailers = Status.trailersFromThrowable(e.getCause());
-            boolean tooLarge = trailers != null && ErrorCode.TOO_LARGE.wire().equals(trailers.get(GrpcErrors.ERROR_CODE));
-            error(resp, tooLarge ? 413 : httpStatus(s.getCode()), tooLarge ? ErrorCode.TOO_LARGE : errorCode(s.getCode()),
-                    s.getDescription() == null ? s.getCode().name() : s.getDescription());
-        } catch (TimeoutException e) {
-            error(resp, 503, ErrorCode.UNAVAILABLE, "timed out");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            error(resp, 503, ErrorCode.UNAVAILABLE, "interrupted");
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "HTTP API failure", e);
-            error(resp, 500, ErrorCode.INTERNAL, "internal error");
-        }
+    }
+
+    /** What writes an answer. */
+    private interface Answer {
+        void write(HttpServletResponse out) throws IOException;
+    }
+
+    /** Writes the answer on a container thread (calls complete on any thread) and completes the request. */
+    private static void answer(AsyncContext async, Answer answer) {
+        async.start(() -> {
+            HttpServletResponse out = (HttpServletResponse) async.getResponse();
+            try {
+                answer.write(out);
+            } catch (InvalidProtocolBufferException | RuntimeException e) {
+                LOG.log(Level.WARNING, "HTTP API failure", e);
+                try {
+                    error(out, 500, ErrorCode.INTERNAL, "internal error");
+                } catch (IOException | RuntimeException ignored) {
+                    // the answer had started: nothing more to say
+                }
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "HTTP API answer not written (client gone)", e);
+            } finally {
+                async.complete();
+            }
+        });
     }
 
     /** The body, or {@code null} when it is over the limit (then read and dropped, up to a bound, so the client sees the 413). */

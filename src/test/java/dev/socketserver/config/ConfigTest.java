@@ -1,0 +1,60 @@
+package dev.socketserver.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The history and delivery bounds: defaults, parsing, and one message listing every bad value. */
+class ConfigTest {
+
+    private static Config load(Map<String, String> values) {
+        return Config.load(values::get);
+    }
+
+    @Test
+    void theBoundsHaveTheirDocumentedDefaults() {
+        HistorySettings h = load(Map.of()).history();
+        assertEquals(100, h.size());
+        assertEquals(Duration.ofMinutes(5), h.ttl());
+        assertEquals(100_000, h.maxStreams());
+        assertEquals(Duration.ofHours(24), h.metaTtl());
+        assertEquals(100_000, h.maxKeys());
+        assertEquals(Duration.ofMinutes(5), h.idempotencyWindow());
+        assertEquals(Duration.ofSeconds(60), load(Map.of()).presenceTtl());
+        assertEquals(Duration.ofSeconds(30), load(Map.of("PRESENCE_TTL", "30s")).presenceTtl());
+    }
+
+    @Test
+    void theBoundsAreRead() {
+        HistorySettings h = load(Map.of("HISTORY_MAX_STREAMS", "500", "HISTORY_META_TTL", "2h",
+                "IDEMPOTENCY_MAX_KEYS", "2000", "HISTORY_ROOMS", "chat:*=500/10m,ticker:*=0")).history();
+        assertEquals(500, h.maxStreams());
+        assertEquals(Duration.ofHours(2), h.metaTtl());
+        assertEquals(2000, h.maxKeys());
+        assertEquals(new HistorySettings.RoomOverride("chat:*", 500, Duration.ofMinutes(10)), h.rooms().get(0));
+        assertEquals(new HistorySettings.RoomOverride("ticker:*", 0, Duration.ofMinutes(5)), h.rooms().get(1));
+    }
+
+    @Test
+    void invalidBoundsAreAllReportedAtOnce() {
+        ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of("HISTORY_MAX_STREAMS", "0",
+                "HISTORY_META_TTL", "soon", "IDEMPOTENCY_MAX_KEYS", "-1", "HISTORY_ROOMS", "big:*=2000000", "PRESENCE_TTL", "1s")));
+        String m = e.getMessage();
+        for (String name : new String[] {"HISTORY_MAX_STREAMS", "HISTORY_META_TTL", "IDEMPOTENCY_MAX_KEYS", "HISTORY_ROOMS",
+                "PRESENCE_TTL"}) {
+            assertTrue(m.contains(name), name + " missing from: " + m);
+        }
+    }
+
+    @Test
+    void aShortJwtSecretIsReportedWithTheOtherProblems() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load(Map.of("AUTH_JWT_SECRET", "short", "PING_INTERVAL", "soon")));
+        assertTrue(e.getMessage().contains("AUTH_JWT_SECRET"), e.getMessage());
+        assertTrue(e.getMessage().contains("PING_INTERVAL=soon"), e.getMessage());
+    }
+}
