@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Test;
 class NodeRacesTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final long QUEUE = 1024;
-    private static final String BIG = "\"" + "x".repeat(2000) + "\"";
+    /** A body whose frame fits a client's queue bound on its own (larger ones are refused at publish). */
+    private static final String NEARLY_QUEUE = "\"" + "x".repeat(800) + "\"";
 
     private Node node;
     private boolean leakNode;
@@ -219,12 +220,17 @@ class NodeRacesTest {
         for (Client c : List.of(x, y)) {
             n.enter(c, "a", null);
             n.enter(c, "b", null);
+            n.enter(c, "fill", null);
         }
-        // One publication bigger than a client's whole queue overflows it at once.
+        // The writes are held: this frame (below the bound, on top of the join events) takes both
+        // queues to their bound, so the next frame each client gets closes it as a slow consumer.
+        n.publish(Target.room("fill"), new Notification("info", "fill", NEARLY_QUEUE)).toCompletableFuture().join();
+        assertNull(tx.closedWith);
+        assertNull(ty.closedWith);
         CompletableFuture<Void> toA = inThread("publisher-a",
-                () -> n.publish(Target.room("a"), new Notification("info", "big-a", BIG)).toCompletableFuture().join());
+                () -> n.publish(Target.room("a"), new Notification("info", "to-a", "1")).toCompletableFuture().join());
         CompletableFuture<Void> toB = inThread("publisher-b",
-                () -> n.publish(Target.room("b"), new Notification("info", "big-b", BIG)).toCompletableFuture().join());
+                () -> n.publish(Target.room("b"), new Notification("info", "to-b", "1")).toCompletableFuture().join());
         try {
             CompletableFuture.allOf(toA, toB).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -236,6 +242,7 @@ class NodeRacesTest {
         assertEquals(4002, tx.closedWith);
         assertEquals(4002, ty.closedWith);
         await().atMost(WAIT).until(() -> n.presence("a").toCompletableFuture().join().isEmpty()
-                && n.presence("b").toCompletableFuture().join().isEmpty());
+                && n.presence("b").toCompletableFuture().join().isEmpty()
+                && n.presence("fill").toCompletableFuture().join().isEmpty());
     }
 }
