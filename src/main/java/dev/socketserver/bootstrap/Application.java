@@ -22,9 +22,9 @@ import java.util.logging.Logger;
 
 /**
  * The running application: configuration, node and both edges. Start-up order is
- * configuration, node, gRPC, HTTP, WebSocket, and only then is the node ready; {@link #stop()} drains in the order DESIGN.md asks:
- * refuse new handshakes and calls, let in-flight RPCs finish, close every WebSocket with 1001,
- * stop the executors.
+ * configuration, node, gRPC, HTTP, WebSocket, health; only then is the node ready.
+ * {@link #stop()} drains in the order DESIGN.md asks: refuse new handshakes and calls, let
+ * in-flight RPCs finish, close every WebSocket with 1001, stop the executors.
  */
 final class Application {
     private static final Logger LOG = Logger.getLogger(Application.class.getName());
