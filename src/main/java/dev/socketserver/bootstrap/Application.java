@@ -12,6 +12,7 @@ import dev.socketserver.presence.memory.MemoryPresenceManager;
 import dev.socketserver.transport.demo.DemoServlet;
 import dev.socketserver.transport.grpc.GrpcEndpoint;
 import dev.socketserver.transport.grpc.NotificationGrpcService;
+import dev.socketserver.transport.http.HealthServlet;
 import dev.socketserver.transport.http.HttpApiServlet;
 import dev.socketserver.transport.websocket.WebSocketGateway;
 import jakarta.servlet.ServletContext;
@@ -22,9 +23,9 @@ import java.util.logging.Logger;
 
 /**
  * The running application: configuration, node and both edges. Start-up order is
- * configuration, node, gRPC, WebSocket; {@link #stop()} drains in the order DESIGN.md asks:
- * refuse new handshakes and calls, let in-flight RPCs finish, close every WebSocket with 1001,
- * stop the executors.
+ * configuration, node, gRPC, HTTP, WebSocket, health; only then is the node ready.
+ * {@link #stop()} drains in the order DESIGN.md asks: refuse new handshakes and calls, let
+ * in-flight RPCs finish, close every WebSocket with 1001, stop the executors.
  */
 final class Application {
     private static final Logger LOG = Logger.getLogger(Application.class.getName());
@@ -70,14 +71,16 @@ final class Application {
                 config.presenceEventRooms());
         ApiKeys apiKeys = new ApiKeys(config.apiKeys(), config.apiInsecure());
         NotificationGrpcService api = new NotificationGrpcService(node);
-        grpc = new GrpcEndpoint(api, apiKeys, config);
+        grpc = new GrpcEndpoint(node, api, apiKeys, config);
         grpc.install(context);
         new HttpApiServlet(api, apiKeys, config.maxPublishBytes()).install(context);
         ws = new WebSocketGateway(node, verifier, config);
         ws.install(context);
+        new HealthServlet(node).install(context);
         if (config.demoEnabled()) {
             DemoServlet.install(context);
         }
+        node.markServing();
         LOG.info("socket-server started: WebSocket at /ws (token parameter '" + config.tokenKey()
                 + "'), gRPC notifications.NotificationService and notificationspb.NotificationService");
     }

@@ -41,12 +41,14 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -90,7 +92,11 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     private final LongAdder deliveries = new LongAdder();
     private final String nodeId = UUID.randomUUID().toString();
     private final long startedNanos = System.nanoTime();
+    private volatile boolean serving;
     private volatile boolean draining;
+    /** Why the broker's engine cannot be reached; null while it can. */
+    private volatile String engineProblem;
+    private final List<Consumer<Readiness>> readinessListeners = new CopyOnWriteArrayList<>();
 
     /**
      * @param presenceEventRooms room globs whose members are told about joins and leaves
@@ -642,15 +648,80 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         return draining;
     }
 
+    /**
+     * Whether this node should get new traffic: {@link Readiness.State#STARTING} until
+     * {@link #markServing()}, {@link Readiness.State#DRAINING} from {@link #startDraining()} on,
+     * {@link Readiness.State#ENGINE_UNREACHABLE} between {@link #engineLinkLost} and
+     * {@link #engineLinkRestored()}, otherwise {@link Readiness.State#SERVING}.
+     */
+    public Readiness readiness() {
+        if (draining) {
+            return new Readiness(Readiness.State.DRAINING, "the server is shutting down");
+        }
+        if (!serving) {
+            return new Readiness(Readiness.State.STARTING, "the server is starting");
+        }
+        String problem = engineProblem;
+        if (problem != null) {
+            return new Readiness(Readiness.State.ENGINE_UNREACHABLE, problem);
+        }
+        return new Readiness(Readiness.State.SERVING, "accepting connections and publications");
+    }
+
+    /**
+     * Calls {@code listener} with the current readiness now and with every change after, in
+     * order, on the thread that made the change; it must be quick and must not call back into
+     * lifecycle methods.
+     */
+    public void onReadinessChange(Consumer<Readiness> listener) {
+        synchronized (readinessListeners) {
+            readinessListeners.add(listener);
+            listener.accept(readiness());
+        }
+    }
+
+    private void readinessChanged() {
+        synchronized (readinessListeners) {
+            Readiness now = readiness();
+            for (Consumer<Readiness> listener : readinessListeners) {
+                listener.accept(now);
+            }
+        }
+    }
+
+    /** The application finished starting: its transports are installed. */
+    public void markServing() {
+        serving = true;
+        readinessChanged();
+    }
+
+    /**
+     * The broker lost its link to its engine (e.g. Redis): the node is not ready until
+     * {@link #engineLinkRestored()}. The memory broker never calls it.
+     *
+     * @param reason shown on {@code /health/ready}: say what is down, never an address or secret
+     */
+    public void engineLinkLost(String reason) {
+        engineProblem = Objects.requireNonNull(reason, "reason");
+        readinessChanged();
+    }
+
+    /** The broker's engine is reachable again. */
+    public void engineLinkRestored() {
+        engineProblem = null;
+        readinessChanged();
+    }
+
     /** Stops accepting connections; existing ones keep working until {@link #close()}. */
     public void startDraining() {
         draining = true;
+        readinessChanged();
     }
 
     /** Closes every connection with 1001 and stops the node's timers, broker and presence. */
     @Override
     public void close() {
-        draining = true;
+        startDraining();
         heartbeat.close();
         List<Client> all = new ArrayList<>(hub.clients());
         for (Client c : all) {

@@ -9,6 +9,9 @@ import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
@@ -16,10 +19,12 @@ import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeoutException;
 
 /** A real grpc-java client (h2c prior knowledge) with deadlines and the test API key. */
@@ -95,6 +100,33 @@ public final class GrpcClient implements AutoCloseable {
         reflect(ServerReflectionRequest.newBuilder().setListServices("").build()).forEach(
                 r -> r.getListServicesResponse().getServiceList().forEach(s -> names.add(s.getName())));
         return names;
+    }
+
+    /** The standard health service's answer for {@code service}, asked without an API key. */
+    public HealthCheckResponse.ServingStatus health(String service) {
+        return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+    }
+
+    /** Starts a health watch of {@code service} without an API key; the statuses arrive in order. */
+    public BlockingQueue<HealthCheckResponse.ServingStatus> watchHealth(String service) {
+        BlockingQueue<HealthCheckResponse.ServingStatus> seen = new LinkedBlockingQueue<>();
+        HealthGrpc.newStub(channel).watch(HealthCheckRequest.newBuilder().setService(service).build(),
+                new StreamObserver<>() {
+                    @Override
+                    public void onNext(HealthCheckResponse r) {
+                        seen.add(r.getStatus());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        return seen;
     }
 
     public static Message info(String entityId, String text) {

@@ -7,7 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** A plain HTTP/1.1 client for {@code POST /api/<Method>}. */
+/** A plain HTTP/1.1 client for {@code POST /api/<Method>} and the {@code GET /health/*} probes. */
 public final class HttpApi {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
@@ -30,9 +30,20 @@ public final class HttpApi {
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
+        return exchange(b);
+    }
+
+    /** {@code GET path} without a key, e.g. {@code /health/ready}; a body that is not JSON is null. */
+    public static Response get(int port, String path) {
+        return exchange(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10)).GET());
+    }
+
+    private static Response exchange(HttpRequest.Builder b) {
         try {
             HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Response(r.statusCode(), r.body().isEmpty() ? null : WsClient.parse(r.body()));
+            boolean json = r.headers().firstValue("Content-Type").orElse("").startsWith("application/json");
+            return new Response(r.statusCode(), r.body().isEmpty() || !json ? null : WsClient.parse(r.body()));
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {

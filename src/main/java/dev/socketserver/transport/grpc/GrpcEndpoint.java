@@ -2,6 +2,7 @@ package dev.socketserver.transport.grpc;
 
 import dev.socketserver.config.Config;
 import dev.socketserver.auth.ApiKeys;
+import dev.socketserver.node.Node;
 import dev.socketserver.transport.grpc.proto.NotificationServiceGrpc;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -9,6 +10,9 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.servlet.jakarta.ServletAdapter;
@@ -20,6 +24,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,6 +32,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
@@ -34,7 +40,11 @@ import java.util.logging.Logger;
  * Serves gRPC from the servlet container: builds the services on grpc-servlet with our own
  * executors, maps one servlet per service path (mapping {@code /*} would hide static files),
  * and drains on shutdown: new calls get UNAVAILABLE, in-flight calls finish (bounded), then the
- * adapter and executors stop so the container sees no leaked threads.
+ * adapter and executors stop so the container sees no leaked threads. The standard health
+ * service ({@code grpc.health.v1.Health}) reports the node's readiness for the empty name and
+ * each notification service name: SERVING only while the node is ready. Health calls are
+ * answered while draining too (so probes and watchers see NOT_SERVING) and do not hold
+ * shutdown back.
  */
 public final class GrpcEndpoint implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(GrpcEndpoint.class.getName());
@@ -44,17 +54,23 @@ public final class GrpcEndpoint implements AutoCloseable {
         "notificationspb.NotificationService",
         "grpc.reflection.v1.ServerReflection",
         "grpc.reflection.v1alpha.ServerReflection",
+        HealthGrpc.SERVICE_NAME,
     };
+    /** The names the health service answers for; the empty name stands for the whole server. */
+    static final List<String> HEALTH_NAMES = List.of(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
+            NotificationServiceGrpc.SERVICE_NAME,
+            dev.socketserver.transport.grpc.proto.alias.NotificationServiceGrpc.SERVICE_NAME);
 
     private final ExecutorService executor;
     private final ScheduledExecutorService scheduler;
     private final ServletAdapter adapter;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicBoolean destroyed = new AtomicBoolean();
     private final Object drained = new Object();
     private volatile boolean draining;
 
     @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl versions only speak it
-    public GrpcEndpoint(NotificationGrpcService service, ApiKeys apiKeys, Config config) {
+    public GrpcEndpoint(Node node, NotificationGrpcService service, ApiKeys apiKeys, Config config) {
         int threads = Math.max(4, Runtime.getRuntime().availableProcessors() * 2);
         this.executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), threads("socket-server-grpc"));
@@ -67,6 +83,13 @@ public final class GrpcEndpoint implements AutoCloseable {
         } else if (config.apiInsecure()) {
             LOG.warning("API_INSECURE=true: the gRPC API accepts calls without an API key; never do this in production");
         }
+        HealthStatusManager health = new HealthStatusManager();
+        node.onReadinessChange(readiness -> {
+            ServingStatus status = readiness.ready() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+            for (String name : HEALTH_NAMES) {
+                health.setStatus(name, status);
+            }
+        });
         ServletServerBuilder builder = new ServletServerBuilder()
                 .executor(executor)
                 .scheduledExecutorService(scheduler)
@@ -75,6 +98,7 @@ public final class GrpcEndpoint implements AutoCloseable {
                 .addService(dev.socketserver.transport.grpc.proto.alias.NotificationServiceGrpc.bindService(service))
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance())
+                .addService(health.getHealthService())
                 .intercept(new ApiKeyInterceptor(apiKeys))
                 .intercept(new DrainInterceptor());
         this.adapter = builder.buildServletAdapter();
@@ -123,6 +147,9 @@ public final class GrpcEndpoint implements AutoCloseable {
                 }
             }
         }
+        if (!destroyed.compareAndSet(false, true)) {
+            return; // the adapter refuses a second destroy
+        }
         adapter.destroy();
         executor.shutdown();
         scheduler.shutdownNow();
@@ -141,11 +168,17 @@ public final class GrpcEndpoint implements AutoCloseable {
         shutdown(Duration.ZERO);
     }
 
-    /** Counts calls so shutdown can wait for them, and refuses calls once draining. */
+    /**
+     * Counts calls so shutdown can wait for them, and refuses calls once draining. Health calls
+     * pass uncounted: they report the drain, and a watch never ends by itself.
+     */
     private final class DrainInterceptor implements ServerInterceptor {
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                            ServerCallHandler<Q, R> next) {
+            if (HealthGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())) {
+                return next.startCall(call, headers);
+            }
             if (draining) {
                 call.close(Status.UNAVAILABLE.withDescription("server is shutting down"), new Metadata());
                 return new ServerCall.Listener<>() { };

@@ -15,6 +15,7 @@ import dev.socketserver.testing.WsClient;
 import dev.socketserver.transport.grpc.proto.MessageWithRoom;
 import dev.socketserver.transport.grpc.proto.MessageWithUser;
 import dev.socketserver.transport.grpc.proto.PresenceStatsRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import jakarta.json.JsonObject;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -305,6 +307,21 @@ abstract class DistributionSmokeTest {
             assertEquals("too_many_requests", refused.getJsonObject("error").getString("code"), refused.toString());
             assertTrue(refused.getString("id", "").matches("p\\d+"), "the refusal carries its command's id: " + refused);
         }
+    }
+
+    /** Probes carry no key; grpc-services' health classes load from the jars the WAR ships. */
+    @Test
+    @Order(11)
+    void healthProbesAnswerReadyWithoutAKey() throws Exception {
+        HttpApi.Response ready = HttpApi.get(server.httpPort(), "/health/ready");
+        assertEquals(200, ready.status());
+        assertTrue(ready.body().getBoolean("ready"), ready.body().toString());
+        assertEquals("serving", ready.body().getString("state"));
+        assertEquals(200, HttpApi.get(server.httpPort(), "/health/live").status());
+        assertEquals(ServingStatus.SERVING, grpc.health(""));
+        assertEquals(ServingStatus.SERVING, grpc.health("notifications.NotificationService"));
+        assertEquals(ServingStatus.SERVING, grpc.watchHealth("notificationspb.NotificationService")
+                .poll(10, TimeUnit.SECONDS));
     }
 
     @Test
