@@ -205,6 +205,9 @@ class BenchClientTest {
                             backlog.writeBytes(notification(i, System.nanoTime(), 100));
                         }
                         backlog.writeBytes(serverFrame(FrameParser.OP_CLOSE, true, new byte[] {0x0f, (byte) 0xa2}));
+                        // The client stops reading once it has handled its enter reply; written before
+                        // that, the backlog could arrive in the same read as the reply and be read.
+                        await().atMost(WAIT).until(() -> stats.acked.sum() == 2);
                         stalled.write(backlog.toByteArray());
                         // The live one: a ping, 20 notifications in one write, one sent byte by byte.
                         live.write(serverFrame(FrameParser.OP_PING, true, text("hb")));
