@@ -29,12 +29,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -44,48 +41,18 @@ import org.junit.jupiter.api.TestMethodOrder;
  * second port, and a clean stop (1001 to every client, no leak warnings). The stop test runs
  * last; the server is stopped in {@link #stopServer()} in any case.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-abstract class DistributionSmokeTest {
+abstract class DistributionSmokeTest extends StockContainerTest {
     /** Tomcat's warnings when an undeployed webapp left threads or ThreadLocals behind. */
     static final List<String> LEAK_WARNINGS = List.of("appears to have started a thread", "memory leak");
 
-    DistributionServer server;
-    GrpcClient grpc;
 
-    /** A new, not yet started server. */
-    abstract DistributionServer newServer();
 
     /** The write path the server must report on its first connection. */
     abstract String expectedWritePath();
 
     /** Whether the server must report that it trims idle sessions ({@code JettyTrim}: Jetty 12.1, {@code WS_WRITE_PATH=auto}). */
     abstract boolean expectsTrimmedSessions();
-
-    @BeforeAll
-    void startServer() throws Exception {
-        server = newServer();
-        try {
-            server.start();
-        } catch (RuntimeException | Error e) {
-            server.stop();
-            throw e;
-        }
-        grpc = new GrpcClient(server.httpPort());
-    }
-
-    @AfterAll
-    void stopServer() throws Exception {
-        try {
-            if (grpc != null) {
-                grpc.close();
-            }
-        } finally {
-            if (server != null) {
-                server.stop();
-            }
-        }
-    }
 
     static String user() {
         return "u-" + UUID.randomUUID();

@@ -42,12 +42,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -63,9 +60,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code HeadersFirstResponse} for all of these: without it every status above arrives as
  * INTERNAL.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-abstract class GrpcErrorsDistributionTest {
+abstract class GrpcErrorsDistributionTest extends StockContainerTest {
     /** {@code MAX_PUBLISH_BYTES}' default, enforced by grpc-servlet as the largest inbound message. */
     static final int MAX_PUBLISH_BYTES = 1 << 20;
     static final String MISSING_KEY = "missing API key: send 'authorization: Bearer <key>'";
@@ -78,11 +74,7 @@ abstract class GrpcErrorsDistributionTest {
     static final String BAD_BODY = "message: the bytes are not a valid google.protobuf.StringValue";
     static final String UNKNOWN_METHOD = "notifications.NotificationService/NoSuchMethod";
 
-    DistributionServer server;
-    GrpcClient grpc;
 
-    /** A new, not yet started server. */
-    abstract DistributionServer newServer();
 
     /**
      * The status a call to a service the WAR does not serve gets: the container answers the
@@ -98,31 +90,6 @@ abstract class GrpcErrorsDistributionTest {
      * on the same HTTP/2 connection alone. docs/DEPLOYING.md says what Tomcat does instead.
      */
     abstract boolean cancellationSparesTheConnection();
-
-    @BeforeAll
-    void startServer() throws Exception {
-        server = newServer();
-        try {
-            server.start();
-        } catch (RuntimeException | Error e) {
-            server.stop();
-            throw e;
-        }
-        grpc = new GrpcClient(server.httpPort());
-    }
-
-    @AfterAll
-    void stopServer() throws Exception {
-        try {
-            if (grpc != null) {
-                grpc.close();
-            }
-        } finally {
-            if (server != null) {
-                server.stop();
-            }
-        }
-    }
 
     /** A status the call must end with; the failure message names the call. */
     static void assertStatus(Status.Code code, String description, String call, Runnable invoke) {
