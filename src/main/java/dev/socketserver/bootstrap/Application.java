@@ -72,7 +72,8 @@ final class Application {
         NotificationGrpcService api = new NotificationGrpcService(node);
         grpc = new GrpcEndpoint(api, apiKeys, config);
         grpc.install(context);
-        new HttpApiServlet(api, apiKeys, config.maxPublishBytes()).install(context);
+        new HttpApiServlet(api, apiKeys, new HttpApiServlet.Limits(config.maxPublishBytes(),
+                config.apiBodyTimeout(), config.apiMaxInFlight())).install(context);
         ws = new WebSocketGateway(node, verifier, config);
         ws.install(context);
         if (config.demoEnabled()) {
