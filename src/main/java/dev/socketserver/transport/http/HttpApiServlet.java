@@ -5,9 +5,8 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.socketserver.auth.ApiKeys;
 import dev.socketserver.error.ErrorCode;
-import dev.socketserver.transport.grpc.BodyRenderer;
-import dev.socketserver.transport.grpc.GrpcErrors;
-import dev.socketserver.transport.grpc.NotificationGrpcService;
+import dev.socketserver.error.ServerException;
+import dev.socketserver.transport.api.BackendApi;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
 import dev.socketserver.transport.grpc.proto.HistoryRequest;
 import dev.socketserver.transport.grpc.proto.InfoRequest;
@@ -19,9 +18,6 @@ import dev.socketserver.transport.grpc.proto.PublishRequest;
 import dev.socketserver.transport.grpc.proto.RoomsRequest;
 import dev.socketserver.transport.grpc.proto.SubscribeRequest;
 import dev.socketserver.transport.grpc.proto.UnsubscribeRequest;
-import io.grpc.Metadata;
-import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -36,18 +32,20 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
-import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * {@code POST /api/<Method>}: the gRPC methods of {@code notifications.NotificationService}
- * with JSON bodies in protobuf's JSON mapping (method names case-insensitive). The request is
- * handed to the same service implementation gRPC uses, so validation and results are
- * identical. Status mapping: 400 bad_request, 401 unauthorized, 403 forbidden, 404 not_found
+ * with JSON bodies in protobuf's JSON mapping (method names case-insensitive). Each request goes
+ * to the same {@link BackendApi} the gRPC transport calls, so validation and results are
+ * identical; a {@link ServerException}'s code gives the status. Status mapping: 400 bad_request, 401 unauthorized, 403 forbidden, 404 not_found
  * (also an unknown method), 405 not POST, 408 body too slow, 413 body over {@code MAX_PUBLISH_BYTES} (limit_exceeded)
  * or a notification whose frame is over {@code CLIENT_QUEUE_MAX_BYTES} (too_large), 429
  * limit_exceeded, 503 unavailable, 500 internal.
@@ -65,7 +63,7 @@ import java.util.logging.Logger;
 public final class HttpApiServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(HttpApiServlet.class.getName());
 
-    private record Method<Q extends Message>(Q prototype, BiConsumer<Q, StreamObserver<Message>> invoke) {
+    private record Method<Q extends Message>(Q prototype, Function<Q, CompletionStage<? extends Message>> invoke) {
     }
 
     /**
@@ -86,32 +84,30 @@ public final class HttpApiServlet extends HttpServlet {
         return t;
     });
     private final transient Map<String, Method<?>> methods = new TreeMap<>();
-    private final transient JsonFormat.Parser parser = JsonFormat.parser().usingTypeRegistry(BodyRenderer.knownTypes());
+    private final transient JsonFormat.Parser parser = JsonFormat.parser().usingTypeRegistry(BackendApi.knownTypes());
     private final transient JsonFormat.Printer printer;
 
-    public HttpApiServlet(NotificationGrpcService s, ApiKeys keys, Limits limits) {
+    public HttpApiServlet(BackendApi api, ApiKeys keys, Limits limits) {
         this.keys = keys;
         this.limits = limits;
         this.inFlight = new Semaphore(limits.maxInFlight());
-        this.printer = JsonFormat.printer().omittingInsignificantWhitespace().usingTypeRegistry(BodyRenderer.knownTypes());
-        add("Broadcast", dev.socketserver.transport.grpc.proto.Message.getDefaultInstance(), s::broadcast);
-        add("NotifyRoom", MessageWithRoom.getDefaultInstance(), s::notifyRoom);
-        add("PrivateNotify", MessageWithUser.getDefaultInstance(), s::privateNotify);
-        add("Publish", PublishRequest.getDefaultInstance(), s::publish);
-        add("History", HistoryRequest.getDefaultInstance(), s::history);
-        add("Presence", PresenceRequest.getDefaultInstance(), s::presence);
-        add("PresenceStats", PresenceStatsRequest.getDefaultInstance(), s::presenceStats);
-        add("Subscribe", SubscribeRequest.getDefaultInstance(), s::subscribe);
-        add("Unsubscribe", UnsubscribeRequest.getDefaultInstance(), s::unsubscribe);
-        add("Disconnect", DisconnectRequest.getDefaultInstance(), s::disconnect);
-        add("Rooms", RoomsRequest.getDefaultInstance(), s::rooms);
-        add("Info", InfoRequest.getDefaultInstance(), s::info);
+        this.printer = JsonFormat.printer().omittingInsignificantWhitespace().usingTypeRegistry(BackendApi.knownTypes());
+        add("Broadcast", dev.socketserver.transport.grpc.proto.Message.getDefaultInstance(), api::broadcast);
+        add("NotifyRoom", MessageWithRoom.getDefaultInstance(), api::notifyRoom);
+        add("PrivateNotify", MessageWithUser.getDefaultInstance(), api::privateNotify);
+        add("Publish", PublishRequest.getDefaultInstance(), api::publish);
+        add("History", HistoryRequest.getDefaultInstance(), api::history);
+        add("Presence", PresenceRequest.getDefaultInstance(), api::presence);
+        add("PresenceStats", PresenceStatsRequest.getDefaultInstance(), api::presenceStats);
+        add("Subscribe", SubscribeRequest.getDefaultInstance(), api::subscribe);
+        add("Unsubscribe", UnsubscribeRequest.getDefaultInstance(), api::unsubscribe);
+        add("Disconnect", DisconnectRequest.getDefaultInstance(), api::disconnect);
+        add("Rooms", RoomsRequest.getDefaultInstance(), api::rooms);
+        add("Info", InfoRequest.getDefaultInstance(), api::info);
     }
 
-    @SuppressWarnings("unchecked")
-    private <Q extends Message, R extends Message> void add(String name, Q prototype, BiConsumer<Q, StreamObserver<R>> call) {
-        methods.put(name.toLowerCase(Locale.ROOT), new Method<>(prototype,
-                (q, out) -> call.accept(q, (StreamObserver<R>) (StreamObserver<?>) out)));
+    private <Q extends Message> void add(String name, Q prototype, Function<Q, CompletionStage<? extends Message>> call) {
+        methods.put(name.toLowerCase(Locale.ROOT), new Method<>(prototype, call));
     }
 
     public void install(ServletContext context) {
@@ -253,29 +249,10 @@ public final class HttpApiServlet extends HttpServlet {
         }
         @SuppressWarnings("unchecked")
         Q request = (Q) builder.build();
-        method.invoke().accept(request, new StreamObserver<>() {
-            private Message value;
-
-            @Override
-            public void onNext(Message v) {
-                value = v;
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answer(async, out -> {
-                    Status s = Status.fromThrowable(t);
-                    Metadata trailers = Status.trailersFromThrowable(t);
-                    boolean tooLarge = trailers != null
-                            && ErrorCode.TOO_LARGE.wire().equals(trailers.get(GrpcErrors.ERROR_CODE));
-                    error(out, tooLarge ? 413 : httpStatus(s.getCode()), tooLarge ? ErrorCode.TOO_LARGE : errorCode(s.getCode()),
-                            s.getDescription() == null ? s.getCode().name() : s.getDescription());
-                });
-            }
-
-            @Override
-            public void onCompleted() {
-                Message response = value;
+        method.invoke().apply(request).whenComplete((response, failure) -> {
+            if (failure != null) {
+                answer(async, out -> failed(out, failure));
+            } else {
                 answer(async, out -> {
                     byte[] body = printer.print(response).getBytes(StandardCharsets.UTF_8);
                     out.setStatus(200);
@@ -286,6 +263,21 @@ public final class HttpApiServlet extends HttpServlet {
                 });
             }
         });
+    }
+
+    /** A failed call: a {@link ServerException} as its status and code with its message; anything else is ours (500). */
+    private static void failed(HttpServletResponse out, Throwable failure) throws IOException {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof ServerException e) {
+            // The gRPC transport's statuses for the same codes: RESOURCE_EXHAUSTED covers both
+            // limit words, which HTTP reports as one (429 limit_exceeded) as it always did.
+            ErrorCode code = e.code() == ErrorCode.TOO_MANY_REQUESTS ? ErrorCode.LIMIT_EXCEEDED
+                    : e.code() == ErrorCode.TOKEN_EXPIRED ? ErrorCode.UNAUTHORIZED : e.code();
+            error(out, httpStatus(code), code, e.getMessage());
+        } else {
+            LOG.log(Level.WARNING, "unexpected failure in an HTTP API call", cause);
+            error(out, 500, ErrorCode.INTERNAL, "internal error");
+        }
     }
 
     /** What writes an answer. */
@@ -314,27 +306,16 @@ public final class HttpApiServlet extends HttpServlet {
         });
     }
 
-    static int httpStatus(Status.Code code) {
+    static int httpStatus(ErrorCode code) {
         return switch (code) {
-            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
-            case UNAUTHENTICATED -> 401;
-            case PERMISSION_DENIED -> 403;
+            case BAD_REQUEST -> 400;
+            case UNAUTHORIZED, TOKEN_EXPIRED -> 401;
+            case FORBIDDEN -> 403;
             case NOT_FOUND -> 404;
-            case RESOURCE_EXHAUSTED -> 429;
-            case UNAVAILABLE, DEADLINE_EXCEEDED -> 503;
-            default -> 500;
-        };
-    }
-
-    static ErrorCode errorCode(Status.Code code) {
-        return switch (code) {
-            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> ErrorCode.BAD_REQUEST;
-            case UNAUTHENTICATED -> ErrorCode.UNAUTHORIZED;
-            case PERMISSION_DENIED -> ErrorCode.FORBIDDEN;
-            case NOT_FOUND -> ErrorCode.NOT_FOUND;
-            case RESOURCE_EXHAUSTED -> ErrorCode.LIMIT_EXCEEDED;
-            case UNAVAILABLE, DEADLINE_EXCEEDED -> ErrorCode.UNAVAILABLE;
-            default -> ErrorCode.INTERNAL;
+            case TOO_LARGE -> 413;
+            case LIMIT_EXCEEDED, TOO_MANY_REQUESTS -> 429;
+            case UNAVAILABLE -> 503;
+            case INTERNAL -> 500;
         };
     }
 
