@@ -33,14 +33,19 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 12, item 1, through the real WAR in embedded Jetty with the dev launcher's 32 worker
- * threads: twice that many clients dribbling request bodies (with and without an API key) cost
- * no thread, so authenticated API calls, WebSocket handshakes, gRPC calls and deliveries keep
- * their latency; a body without a key is refused from the headers (401), a body that is too slow
- * gets 408 at {@code API_BODY_TIMEOUT}, and requests beyond {@code API_MAX_IN_FLIGHT} get 503.
+ * threads: twice that many clients dribbling request bodies (with and without an API key) and
+ * as many dribbling WebSocket handshake headers cost no thread, so authenticated API calls,
+ * WebSocket handshakes, gRPC calls and deliveries keep their latency; a body without a key is
+ * refused from the headers (401), a body that is too slow gets 408 at {@code API_BODY_TIMEOUT},
+ * a handshake head still incomplete at {@code HANDSHAKE_TIMEOUT} is cut off although every byte
+ * restarts the idle timeout, and requests beyond {@code API_MAX_IN_FLIGHT} get 503.
  */
 class SlowClientsIT {
     static final int WORKER_THREADS = 32;
     static final Duration BODY_TIMEOUT = Duration.ofSeconds(6);
+    static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(3);
+    /** The status of an answer that never came: the server closed the connection. */
+    static final int CLOSED = -1;
     static final Duration QUICK = Duration.ofSeconds(2);
 
     private EmbeddedJetty server;
@@ -74,6 +79,7 @@ class SlowClientsIT {
     private void start(Map<String, String> extra) throws Exception {
         Map<String, String> s = EmbeddedJetty.defaults();
         s.put("API_BODY_TIMEOUT", BODY_TIMEOUT.toMillis() + "ms");
+        s.put("HANDSHAKE_TIMEOUT", HANDSHAKE_TIMEOUT.toSeconds() + "s");
         s.putAll(extra);
         server = EmbeddedJetty.start(s);
         QueuedThreadPool pool = (QueuedThreadPool) server.server().getThreadPool();
@@ -81,16 +87,18 @@ class SlowClientsIT {
     }
 
     @Test
-    void slowBodiesCostNoThreadAndEndWith401Or408() throws Exception {
+    void slowBodiesAndHandshakesCostNoThreadAndEndWith401Or408OrADeadline() throws Exception {
         start(Map.of());
         try (GrpcClient grpc = new GrpcClient(server.port());
              WsClient reader = WsClient.connect(server.wsUrl(Tokens.forUser("reader")))) {
             assertTrue(reader.enter("slow-clients").getBoolean("ok"));
             List<Slow> anonymous = new ArrayList<>();
             List<Slow> keyed = new ArrayList<>();
+            List<Slow> handshakes = new ArrayList<>();
             for (int i = 0; i < 2 * WORKER_THREADS; i++) {
                 anonymous.add(slowBody(null));
                 keyed.add(slowBody("Bearer " + GrpcClient.API_KEY));
+                handshakes.add(slowHandshake());
             }
             // Every probe runs while all keyed slow bodies are still unanswered (they hold their
             // requests for BODY_TIMEOUT); each must keep its normal latency.
@@ -117,6 +125,14 @@ class SlowClientsIT {
                 assertEquals(401, a.status());
                 assertTrue(a.secondsAfter(s.headersSentNanos()) < QUICK.toSeconds(),
                         "401 took " + a.secondsAfter(s.headersSentNanos()) + " s");
+            }
+            // Each dribbled byte restarts the idle timeout; the head's deadline cuts it all the same.
+            for (Slow s : handshakes) {
+                Answer a = s.answer().get(HANDSHAKE_TIMEOUT.toSeconds() * 2 + 5, TimeUnit.SECONDS);
+                assertEquals(CLOSED, a.status());
+                double after = a.secondsAfter(s.headersSentNanos());
+                assertTrue(after >= HANDSHAKE_TIMEOUT.toMillis() / 1000.0 - 0.1 && after < HANDSHAKE_TIMEOUT.toSeconds() * 1.5 + 1.5,
+                        "head cut after " + after + " s");
             }
             for (Slow s : keyed) {
                 Answer a = s.answer().get(BODY_TIMEOUT.toSeconds() + 10, TimeUnit.SECONDS);
@@ -169,35 +185,45 @@ class SlowClientsIT {
 
     /** {@code POST /api/Info} declaring {@code length} body bytes, then one byte a second. */
     private Slow slowBody(String authorization, long length) throws IOException {
+        return dribbled("POST /api/Info HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
+                + "Content-Length: " + length + "\r\n\r\n", ' ');
+    }
+
+    /** A WebSocket handshake with a valid token whose last header never ends: one byte of its name a second. */
+    private Slow slowHandshake() throws IOException {
+        return dribbled("GET /ws?t=" + Tokens.forUser("slow") + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", 'x');
+    }
+
+    /** Sends {@code start} at once, then {@code dribble} once a second until answered; reads the status line. */
+    private Slow dribbled(String start, char dribble) throws IOException {
         Socket socket = new Socket("127.0.0.1", server.port());
         sockets.add(socket);
         socket.setSoTimeout((int) Duration.ofSeconds(30).toMillis());
         OutputStream out = socket.getOutputStream();
-        out.write(("POST /api/Info HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
-                + "Content-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(start.getBytes(StandardCharsets.US_ASCII));
         out.flush();
         long sent = System.nanoTime();
         CompletableFuture<Answer> answer = new CompletableFuture<>();
         dribbler.scheduleAtFixedRate(() -> {
             try {
                 if (!answer.isDone()) {
-                    out.write(' ');
+                    out.write(dribble);
                     out.flush();
                 }
             } catch (IOException e) {
-                // closed by the server after its answer
+                // closed by the server: the reader reports it
             }
         }, 1, 1, TimeUnit.SECONDS);
         readers.execute(() -> {
             try {
                 String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
-                if (status == null) {
-                    throw new IOException("closed without an answer");
-                }
-                answer.complete(new Answer(Integer.parseInt(status.split(" ")[1]), System.nanoTime()));
-            } catch (IOException | RuntimeException e) {
+                answer.complete(new Answer(status == null ? CLOSED : Integer.parseInt(status.split(" ")[1]), System.nanoTime()));
+            } catch (java.net.SocketTimeoutException e) {
                 answer.completeExceptionally(e);
+            } catch (IOException e) {
+                answer.complete(new Answer(CLOSED, System.nanoTime())); // reset by the server
             }
         });
         return new Slow(socket, sent, answer);
