@@ -1,5 +1,6 @@
 package dev.socketserver.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -153,7 +154,7 @@ class SlowClientsIT {
             keyed.add(slowBody("Bearer " + GrpcClient.API_KEY));
         }
         // The slow ones are in flight once their headers are in: wait for the bound to be reached.
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+        await().atMost(Duration.ofSeconds(5))
                 .until(() -> HttpApi.post(server.port(), "Info", "{}").status() == 503);
         HttpApi.Response refused = HttpApi.post(server.port(), "Info", "{}");
         assertEquals(503, refused.status());
