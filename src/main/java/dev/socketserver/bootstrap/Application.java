@@ -11,6 +11,7 @@ import dev.socketserver.node.NodeOptions;
 import dev.socketserver.presence.memory.MemoryPresenceManager;
 import dev.socketserver.transport.demo.DemoServlet;
 import dev.socketserver.transport.grpc.GrpcEndpoint;
+import dev.socketserver.transport.api.BackendApi;
 import dev.socketserver.transport.grpc.NotificationGrpcService;
 import dev.socketserver.transport.http.HealthServlet;
 import dev.socketserver.transport.http.HttpApiServlet;
@@ -70,10 +71,11 @@ final class Application {
                 new MemoryPresenceManager(Clock.systemUTC(), config.presenceTtl()), config.history(),
                 config.presenceEventRooms());
         ApiKeys apiKeys = new ApiKeys(config.apiKeys(), config.apiInsecure());
-        NotificationGrpcService api = new NotificationGrpcService(node);
-        grpc = new GrpcEndpoint(node, api, apiKeys, config);
+        BackendApi api = new BackendApi(node);
+        grpc = new GrpcEndpoint(node, new NotificationGrpcService(api), apiKeys, config);
         grpc.install(context);
-        new HttpApiServlet(api, apiKeys, config.maxPublishBytes()).install(context);
+        new HttpApiServlet(api, apiKeys, new HttpApiServlet.Limits(config.maxPublishBytes(),
+                config.apiBodyTimeout(), config.apiMaxInFlight())).install(context);
         ws = new WebSocketGateway(node, verifier, config);
         ws.install(context);
         new HealthServlet(node).install(context);

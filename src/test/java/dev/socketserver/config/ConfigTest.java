@@ -51,6 +51,20 @@ class ConfigTest {
     }
 
     @Test
+    void theApiRequestBoundsHaveDefaultsAndAreValidated() {
+        Config defaults = load(Map.of());
+        assertEquals(Duration.ofSeconds(10), defaults.apiBodyTimeout());
+        assertEquals(1000, defaults.apiMaxInFlight());
+        Config set = load(Map.of("API_BODY_TIMEOUT", "2s", "API_MAX_IN_FLIGHT", "50"));
+        assertEquals(Duration.ofSeconds(2), set.apiBodyTimeout());
+        assertEquals(50, set.apiMaxInFlight());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load(Map.of("API_BODY_TIMEOUT", "0s", "API_MAX_IN_FLIGHT", "0")));
+        assertTrue(e.getMessage().contains("API_BODY_TIMEOUT"), e.getMessage());
+        assertTrue(e.getMessage().contains("API_MAX_IN_FLIGHT"), e.getMessage());
+    }
+
+    @Test
     void aShortJwtSecretIsReportedWithTheOtherProblems() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> load(Map.of("AUTH_JWT_SECRET", "short", "PING_INTERVAL", "soon")));

@@ -27,7 +27,8 @@ public final class EmbeddedJetty implements AutoCloseable {
 
     private EmbeddedJetty(Path war, Map<String, String> settings, int... ports) throws Exception {
         server = new Server();
-        // HANDSHAKE_TIMEOUT is a connector setting: connections that send nothing are dropped.
+        // HANDSHAKE_TIMEOUT is a connector setting: connections that send nothing are dropped (idle
+        // timeout), and a request head must be complete within it (RequestHeadDeadline).
         long idleMillis = java.time.Duration.parse("PT" + settings.getOrDefault("HANDSHAKE_TIMEOUT", "10s")
                 .toUpperCase(java.util.Locale.ROOT)).toMillis();
         for (int port : ports) {
@@ -38,6 +39,7 @@ public final class EmbeddedJetty implements AutoCloseable {
             ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http), h2c);
             connector.setHost("127.0.0.1");
             connector.setIdleTimeout(idleMillis);
+            connector.addEventListener(new RequestHeadDeadline(connector.getScheduler(), java.time.Duration.ofMillis(idleMillis)));
             connector.setPort(port);
             server.addConnector(connector);
             connectors.add(connector);

@@ -15,6 +15,7 @@ import dev.socketserver.presence.memory.MemoryPresenceManager;
 import dev.socketserver.testing.GrpcClient;
 import dev.socketserver.testing.HttpApi;
 import dev.socketserver.transport.grpc.GrpcEndpoint;
+import dev.socketserver.transport.api.BackendApi;
 import dev.socketserver.transport.grpc.NotificationGrpcService;
 import dev.socketserver.transport.http.HealthServlet;
 import io.grpc.Status;
@@ -54,7 +55,7 @@ class ReadinessStatesTest {
         node = new Node(NodeOptions.defaults(), new MemoryBroker(), new MemoryPresenceManager(),
                 HistorySettings.defaults(), List.of());
         Config config = Config.load(Map.of("API_KEYS", GrpcClient.API_KEY)::get);
-        grpc = new GrpcEndpoint(node, new NotificationGrpcService(node),
+        grpc = new GrpcEndpoint(node, new NotificationGrpcService(new BackendApi(node)),
                 new ApiKeys(config.apiKeys(), config.apiInsecure()), config);
         jetty = new Server();
         HttpConfiguration http = new HttpConfiguration();

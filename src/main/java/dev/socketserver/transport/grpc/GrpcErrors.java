@@ -10,12 +10,12 @@ import java.util.logging.Logger;
 
 /**
  * Maps core errors to gRPC statuses: the only place this mapping lives. The error's own code
- * travels along as the {@link #ERROR_CODE} trailer, so the HTTP API can tell apart what one gRPC
- * status covers (a 413 {@code too_large} from a 429 {@code limit_exceeded}).
+ * travels along as the {@link #ERROR_CODE} trailer, so a client can tell apart what one gRPC
+ * status covers (a {@code too_large} from a {@code limit_exceeded}).
  */
 public final class GrpcErrors {
     /** The {@link dev.socketserver.error.ErrorCode#wire() wire word} of the error behind a status. */
-    public static final Metadata.Key<String> ERROR_CODE = Metadata.Key.of("x-error-code", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> ERROR_CODE = Metadata.Key.of("x-error-code", Metadata.ASCII_STRING_MARSHALLER);
 
     private static final Logger LOG = Logger.getLogger(GrpcErrors.class.getName());
 

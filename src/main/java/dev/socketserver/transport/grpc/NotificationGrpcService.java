@@ -1,20 +1,9 @@
 package dev.socketserver.transport.grpc;
 
 import com.google.protobuf.Empty;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Value;
-import com.google.protobuf.util.JsonFormat;
-import dev.socketserver.broker.HistoryQuery;
-import dev.socketserver.error.ServerException;
-import dev.socketserver.message.Identifiers;
-import dev.socketserver.message.Notification;
-import dev.socketserver.message.Publication;
-import dev.socketserver.message.Target;
-import dev.socketserver.node.Node;
-import dev.socketserver.transport.grpc.proto.ClientInfo;
+import dev.socketserver.transport.api.BackendApi;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
 import dev.socketserver.transport.grpc.proto.DisconnectResponse;
-import dev.socketserver.transport.grpc.proto.HistoryEntry;
 import dev.socketserver.transport.grpc.proto.HistoryRequest;
 import dev.socketserver.transport.grpc.proto.HistoryResponse;
 import dev.socketserver.transport.grpc.proto.InfoRequest;
@@ -29,199 +18,91 @@ import dev.socketserver.transport.grpc.proto.PresenceStatsRequest;
 import dev.socketserver.transport.grpc.proto.PresenceStatsResponse;
 import dev.socketserver.transport.grpc.proto.PublishRequest;
 import dev.socketserver.transport.grpc.proto.PublishResponse;
-import dev.socketserver.transport.grpc.proto.RoomInfo;
 import dev.socketserver.transport.grpc.proto.RoomsRequest;
 import dev.socketserver.transport.grpc.proto.RoomsResponse;
-import dev.socketserver.transport.grpc.proto.StreamPosition;
 import dev.socketserver.transport.grpc.proto.SubscribeRequest;
 import dev.socketserver.transport.grpc.proto.SubscribeResponse;
 import dev.socketserver.transport.grpc.proto.UnsubscribeRequest;
 import dev.socketserver.transport.grpc.proto.UnsubscribeResponse;
 import io.grpc.stub.StreamObserver;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 
 /**
- * The backend API. The old three RPCs are served under both {@code notifications.} and
- * {@code notificationspb.NotificationService} (the generated interfaces share those methods);
- * the rest only under {@code notifications.}. The HTTP/JSON API calls the same methods.
+ * The backend API over gRPC: each RPC calls {@link BackendApi} and maps its failures to gRPC
+ * statuses ({@link GrpcErrors}). The old three RPCs are served under both {@code notifications.}
+ * and {@code notificationspb.NotificationService} (the generated interfaces share those methods);
+ * the rest only under {@code notifications.}.
  */
 public final class NotificationGrpcService implements NotificationServiceGrpc.AsyncService,
         dev.socketserver.transport.grpc.proto.alias.NotificationServiceGrpc.AsyncService {
-    private final Node node;
-    private final BodyRenderer renderer = new BodyRenderer();
-    private final JsonFormat.Parser bodyParser = JsonFormat.parser();
+    private final BackendApi api;
 
-    public NotificationGrpcService(Node node) {
-        this.node = node;
+    public NotificationGrpcService(BackendApi api) {
+        this.api = api;
     }
-
-    // ---- the old contract -------------------------------------------------------------
 
     @Override
     public void broadcast(Message request, StreamObserver<Empty> out) {
-        call(out, () -> node.publish(Target.all(), toNotification(true, request)).thenApply(r -> Empty.getDefaultInstance()));
+        reply(out, api.broadcast(request));
     }
 
     @Override
     public void notifyRoom(MessageWithRoom request, StreamObserver<Empty> out) {
-        call(out, () -> {
-            Target target;
-            if (!request.hasRoom()) {
-                target = Target.all();
-            } else if (request.getRoom().isEmpty()) {
-                throw ServerException.badRequest("room is present but empty; omit it to notify everyone");
-            } else {
-                target = Target.room(request.getRoom());
-            }
-            return node.publish(target, toNotification(request.hasBase(), request.getBase()))
-                    .thenApply(r -> Empty.getDefaultInstance());
-        });
+        reply(out, api.notifyRoom(request));
     }
 
     @Override
     public void privateNotify(MessageWithUser request, StreamObserver<Empty> out) {
-        call(out, () -> {
-            return node.publish(Target.user(Identifiers.validate("userId", request.getUserId())), toNotification(request.hasBase(), request.getBase()))
-                    .thenApply(r -> Empty.getDefaultInstance());
-        });
+        reply(out, api.privateNotify(request));
     }
-
-    Notification toNotification(boolean present, Message m) {
-        String type = switch (m.getType()) {
-            case TYPE_INFO -> "info";
-            case TYPE_ERROR -> "error";
-            default -> "";
-        };
-        return new Notification(type, Identifiers.validateOptional("entityId", m.getEntityId()), renderer.render(present && m.hasMessage(), m.getMessage()));
-    }
-
-    // ---- the backend API --------------------------------------------------------------
 
     @Override
     public void publish(PublishRequest request, StreamObserver<PublishResponse> out) {
-        call(out, () -> {
-            Target target = target(request.getTargetCase().name(), request.getRoom(), request.getUserId());
-            String key = request.getIdempotencyKey().isEmpty() ? null
-                    : Identifiers.validate("idempotencyKey", request.getIdempotencyKey());
-            return node.publish(target, toNotification(request.hasMessage(), request.getMessage()), key)
-                    .thenApply(r -> {
-                        PublishResponse.Builder b = PublishResponse.newBuilder().setDuplicate(r.duplicate());
-                        if (r.position() != null) {
-                            b.setPosition(toProto(r.position()));
-                        }
-                        return b.build();
-                    });
-        });
+        reply(out, api.publish(request));
     }
 
     @Override
     public void history(HistoryRequest request, StreamObserver<HistoryResponse> out) {
-        call(out, () -> {
-            Target target = target(request.getTargetCase().name(), request.getRoom(), request.getUserId());
-            if (request.hasLimit() && request.getLimit() < 0) {
-                throw ServerException.badRequest("limit must be >= 0");
-            }
-            int limit = request.hasLimit() ? request.getLimit() : Integer.MAX_VALUE;
-            dev.socketserver.message.StreamPosition since = request.hasSince()
-                    ? new dev.socketserver.message.StreamPosition(request.getSince().getOffset(),
-                            Identifiers.validateOptional("since.epoch", request.getSince().getEpoch()))
-                    : null;
-            return node.history(target, new HistoryQuery(since, limit, request.getReverse())).thenApply(h -> {
-                HistoryResponse.Builder b = HistoryResponse.newBuilder().setPosition(toProto(h.position()));
-                for (Publication p : h.publications()) {
-                    b.addPublications(toEntry(p));
-                }
-                return b.build();
-            });
-        });
-    }
-
-    /** The {@code oneof target} of Publish and History (their generated case enums share names). */
-    private static Target target(String targetCase, String room, String userId) {
-        return switch (targetCase) {
-            case "ALL" -> Target.all();
-            case "ROOM" -> Target.room(room);
-            case "USER_ID" -> Target.user(Identifiers.validate("userId", userId));
-            default -> throw ServerException.badRequest("a target is required: all, room or userId");
-        };
-    }
-
-    private HistoryEntry toEntry(Publication p) {
-        Value.Builder body = Value.newBuilder();
-        try {
-            bodyParser.merge(p.notification().bodyJson(), body);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("stored body is not JSON", e);
-        }
-        return HistoryEntry.newBuilder().setType(p.notification().type()).setEntityId(p.notification().entityId())
-                .setMessage(body).setOffset(p.position().offset()).setEpoch(p.position().epoch()).build();
+        reply(out, api.history(request));
     }
 
     @Override
     public void presence(PresenceRequest request, StreamObserver<PresenceResponse> out) {
-        call(out, () -> node.presence(request.getRoom()).thenApply(m -> {
-            PresenceResponse.Builder b = PresenceResponse.newBuilder();
-            m.forEach((id, c) -> b.putPresence(id, ClientInfo.newBuilder().setClientId(c.clientId())
-                    .setUserId(c.userId()).build()));
-            return b.build();
-        }));
+        reply(out, api.presence(request));
     }
 
     @Override
     public void presenceStats(PresenceStatsRequest request, StreamObserver<PresenceStatsResponse> out) {
-        call(out, () -> node.presenceStats(request.getRoom()).thenApply(s -> PresenceStatsResponse.newBuilder()
-                .setNumClients(s.numClients()).setNumUsers(s.numUsers()).build()));
+        reply(out, api.presenceStats(request));
     }
 
     @Override
     public void subscribe(SubscribeRequest request, StreamObserver<SubscribeResponse> out) {
-        call(out, () -> node.subscribeUser(Identifiers.validate("userId", request.getUserId()), request.getRoom())
-                .thenApply(n -> SubscribeResponse.newBuilder().setConnections(n).build()));
+        reply(out, api.subscribe(request));
     }
 
     @Override
     public void unsubscribe(UnsubscribeRequest request, StreamObserver<UnsubscribeResponse> out) {
-        call(out, () -> node.unsubscribeUser(Identifiers.validate("userId", request.getUserId()), request.getRoom())
-                .thenApply(n -> UnsubscribeResponse.newBuilder().setConnections(n).build()));
+        reply(out, api.unsubscribe(request));
     }
 
     @Override
     public void disconnect(DisconnectRequest request, StreamObserver<DisconnectResponse> out) {
-        call(out, () -> node.disconnectUser(Identifiers.validate("userId", request.getUserId()), request.getReconnect())
-                .thenApply(n -> DisconnectResponse.newBuilder().setConnections(n).build()));
+        reply(out, api.disconnect(request));
     }
 
     @Override
     public void rooms(RoomsRequest request, StreamObserver<RoomsResponse> out) {
-        call(out, () -> node.rooms(Identifiers.validateOptional("pattern", request.getPattern())).thenApply(rooms -> {
-            RoomsResponse.Builder b = RoomsResponse.newBuilder();
-            rooms.forEach((name, n) -> b.putRooms(name, RoomInfo.newBuilder().setNumClients(n).build()));
-            return b.build();
-        }));
+        reply(out, api.rooms(request));
     }
 
     @Override
     public void info(InfoRequest request, StreamObserver<InfoResponse> out) {
-        call(out, () -> node.info().thenApply(i -> InfoResponse.newBuilder().setNodeId(i.nodeId())
-                .setUptimeSeconds(i.uptime().toSeconds()).setNumClients(i.clients()).setNumUsers(i.users())
-                .setNumRooms(i.rooms()).setPublications(i.publications()).setDeliveries(i.deliveries()).build()));
+        reply(out, api.info(request));
     }
 
-    private static StreamPosition toProto(dev.socketserver.message.StreamPosition p) {
-        return StreamPosition.newBuilder().setOffset(p.offset()).setEpoch(p.epoch()).build();
-    }
-
-    private static <T> void call(StreamObserver<T> out, Supplier<CompletionStage<T>> body) {
-        CompletionStage<T> stage;
-        try {
-            stage = body.get();
-        } catch (RuntimeException e) {
-            out.onError(GrpcErrors.toStatus(e));
-            return;
-        }
-        stage.whenComplete((value, error) -> {
+    private static <T> void reply(StreamObserver<T> out, CompletionStage<T> result) {
+        result.whenComplete((value, error) -> {
             if (error != null) {
                 out.onError(GrpcErrors.toStatus(error));
             } else {

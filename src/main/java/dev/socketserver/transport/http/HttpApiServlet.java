@@ -5,9 +5,8 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.socketserver.auth.ApiKeys;
 import dev.socketserver.error.ErrorCode;
-import dev.socketserver.transport.grpc.BodyRenderer;
-import dev.socketserver.transport.grpc.GrpcErrors;
-import dev.socketserver.transport.grpc.NotificationGrpcService;
+import dev.socketserver.error.ServerException;
+import dev.socketserver.transport.api.BackendApi;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
 import dev.socketserver.transport.grpc.proto.HistoryRequest;
 import dev.socketserver.transport.grpc.proto.InfoRequest;
@@ -19,33 +18,42 @@ import dev.socketserver.transport.grpc.proto.PublishRequest;
 import dev.socketserver.transport.grpc.proto.RoomsRequest;
 import dev.socketserver.transport.grpc.proto.SubscribeRequest;
 import dev.socketserver.transport.grpc.proto.UnsubscribeRequest;
-import io.grpc.Metadata;
-import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BiConsumer;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * {@code POST /api/<Method>}: the gRPC methods of {@code notifications.NotificationService}
- * with JSON bodies in protobuf's JSON mapping (method names case-insensitive). The request is
- * handed to the same service implementation gRPC uses, so validation and results are
- * identical. Status mapping: 400 bad_request, 401 unauthorized, 403 forbidden, 404 not_found
- * (also an unknown method), 405 not POST, 413 body over {@code MAX_PUBLISH_BYTES} (limit_exceeded)
+ * with JSON bodies in protobuf's JSON mapping (method names case-insensitive). Each request goes
+ * to the same {@link BackendApi} the gRPC transport calls, so validation and results are
+ * identical; a {@link ServerException}'s code gives the status. Status mapping: 400 bad_request, 401 unauthorized, 403 forbidden, 404 not_found
+ * (also an unknown method), 405 not POST, 408 body too slow, 413 body over {@code MAX_PUBLISH_BYTES} (limit_exceeded)
  * or a notification whose frame is over {@code CLIENT_QUEUE_MAX_BYTES} (too_large), 429
  * limit_exceeded, 503 unavailable, 500 internal.
+ *
+ * <p>Slow clients hold no container thread: everything decided from the headers (method, key,
+ * path, a declared length over the bound, the in-flight bound: 503) is answered before a byte of
+ * the body is read, with {@code Connection: close} when a body is left unread; the body is read
+ * with non-blocking servlet I/O under a deadline (408) and the size bound (413).
  *
  * <p>Calls are asynchronous (servlet async, no timeout): no container thread waits for a call,
  * and the answer comes when the call completes. A publication is answered with its result once
@@ -55,37 +63,51 @@ import java.util.logging.Logger;
 public final class HttpApiServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(HttpApiServlet.class.getName());
 
-    private record Method<Q extends Message>(Q prototype, BiConsumer<Q, StreamObserver<Message>> invoke) {
+    private record Method<Q extends Message>(Q prototype, Function<Q, CompletionStage<? extends Message>> invoke) {
+    }
+
+    /**
+     * {@code maxBodyBytes}: the largest body ({@code MAX_PUBLISH_BYTES}, 413 beyond);
+     * {@code bodyTimeout}: how long the whole body may take to arrive ({@code API_BODY_TIMEOUT},
+     * 408 beyond); {@code maxInFlight}: requests between their headers and their answer
+     * ({@code API_MAX_IN_FLIGHT}, 503 beyond).
+     */
+    public record Limits(int maxBodyBytes, Duration bodyTimeout, int maxInFlight) {
     }
 
     private final transient ApiKeys keys;
-    private final int maxBodyBytes;
+    private final Limits limits;
+    private final transient Semaphore inFlight;
+    private final transient ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread t = new Thread(runnable, "socket-server-api-body-deadlines");
+        t.setDaemon(true);
+        return t;
+    });
     private final transient Map<String, Method<?>> methods = new TreeMap<>();
-    private final transient JsonFormat.Parser parser = JsonFormat.parser().usingTypeRegistry(BodyRenderer.knownTypes());
+    private final transient JsonFormat.Parser parser = JsonFormat.parser().usingTypeRegistry(BackendApi.knownTypes());
     private final transient JsonFormat.Printer printer;
 
-    public HttpApiServlet(NotificationGrpcService s, ApiKeys keys, int maxBodyBytes) {
+    public HttpApiServlet(BackendApi api, ApiKeys keys, Limits limits) {
         this.keys = keys;
-        this.maxBodyBytes = maxBodyBytes;
-        this.printer = JsonFormat.printer().omittingInsignificantWhitespace().usingTypeRegistry(BodyRenderer.knownTypes());
-        add("Broadcast", dev.socketserver.transport.grpc.proto.Message.getDefaultInstance(), s::broadcast);
-        add("NotifyRoom", MessageWithRoom.getDefaultInstance(), s::notifyRoom);
-        add("PrivateNotify", MessageWithUser.getDefaultInstance(), s::privateNotify);
-        add("Publish", PublishRequest.getDefaultInstance(), s::publish);
-        add("History", HistoryRequest.getDefaultInstance(), s::history);
-        add("Presence", PresenceRequest.getDefaultInstance(), s::presence);
-        add("PresenceStats", PresenceStatsRequest.getDefaultInstance(), s::presenceStats);
-        add("Subscribe", SubscribeRequest.getDefaultInstance(), s::subscribe);
-        add("Unsubscribe", UnsubscribeRequest.getDefaultInstance(), s::unsubscribe);
-        add("Disconnect", DisconnectRequest.getDefaultInstance(), s::disconnect);
-        add("Rooms", RoomsRequest.getDefaultInstance(), s::rooms);
-        add("Info", InfoRequest.getDefaultInstance(), s::info);
+        this.limits = limits;
+        this.inFlight = new Semaphore(limits.maxInFlight());
+        this.printer = JsonFormat.printer().omittingInsignificantWhitespace().usingTypeRegistry(BackendApi.knownTypes());
+        add("Broadcast", dev.socketserver.transport.grpc.proto.Message.getDefaultInstance(), api::broadcast);
+        add("NotifyRoom", MessageWithRoom.getDefaultInstance(), api::notifyRoom);
+        add("PrivateNotify", MessageWithUser.getDefaultInstance(), api::privateNotify);
+        add("Publish", PublishRequest.getDefaultInstance(), api::publish);
+        add("History", HistoryRequest.getDefaultInstance(), api::history);
+        add("Presence", PresenceRequest.getDefaultInstance(), api::presence);
+        add("PresenceStats", PresenceStatsRequest.getDefaultInstance(), api::presenceStats);
+        add("Subscribe", SubscribeRequest.getDefaultInstance(), api::subscribe);
+        add("Unsubscribe", UnsubscribeRequest.getDefaultInstance(), api::unsubscribe);
+        add("Disconnect", DisconnectRequest.getDefaultInstance(), api::disconnect);
+        add("Rooms", RoomsRequest.getDefaultInstance(), api::rooms);
+        add("Info", InfoRequest.getDefaultInstance(), api::info);
     }
 
-    @SuppressWarnings("unchecked")
-    private <Q extends Message, R extends Message> void add(String name, Q prototype, BiConsumer<Q, StreamObserver<R>> call) {
-        methods.put(name.toLowerCase(Locale.ROOT), new Method<>(prototype,
-                (q, out) -> call.accept(q, (StreamObserver<R>) (StreamObserver<?>) out)));
+    private <Q extends Message> void add(String name, Q prototype, Function<Q, CompletionStage<? extends Message>> call) {
+        methods.put(name.toLowerCase(Locale.ROOT), new Method<>(prototype, call));
     }
 
     public void install(ServletContext context) {
@@ -99,33 +121,118 @@ public final class HttpApiServlet extends HttpServlet {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if (!"POST".equals(req.getMethod())) {
             resp.setHeader("Allow", "POST");
-            error(resp, 405, ErrorCode.BAD_REQUEST, "use POST /api/<Method> with a JSON body");
+            refuseUnread(req, resp, 405, ErrorCode.BAD_REQUEST, "use POST /api/<Method> with a JSON body");
             return;
         }
+        // Everything decided from the headers is decided before a byte of the body is read, so
+        // a caller without a key makes the server read nothing.
         String problem = keys.check(req.getHeader("Authorization"));
         if (problem != null) {
-            readBody(req); // consumed, so the connection stays usable for the client's next request
             resp.setHeader("WWW-Authenticate", "Bearer");
-            error(resp, 401, ErrorCode.UNAUTHORIZED, problem);
+            refuseUnread(req, resp, 401, ErrorCode.UNAUTHORIZED, problem);
             return;
         }
         String path = req.getPathInfo() == null ? "" : req.getPathInfo().substring(1);
         Method<?> method = methods.get(path.toLowerCase(Locale.ROOT));
         if (method == null) {
-            readBody(req);
-            error(resp, 404, ErrorCode.NOT_FOUND, "unknown method '" + path + "'; one of " + methods.keySet());
+            refuseUnread(req, resp, 404, ErrorCode.NOT_FOUND, "unknown method '" + path + "'; one of " + methods.keySet());
             return;
         }
-        byte[] body = readBody(req);
-        if (body == null) {
-            error(resp, 413, ErrorCode.LIMIT_EXCEEDED, "request body over " + maxBodyBytes + " bytes");
+        if (req.getContentLengthLong() > limits.maxBodyBytes()) {
+            refuseUnread(req, resp, 413, ErrorCode.LIMIT_EXCEEDED, tooLargeMessage());
             return;
         }
-        invoke(method, new String(body, StandardCharsets.UTF_8), req, resp);
+        if (!inFlight.tryAcquire()) {
+            resp.setHeader("Retry-After", "1");
+            refuseUnread(req, resp, 503, ErrorCode.UNAVAILABLE,
+                    "too many API requests in flight (API_MAX_IN_FLIGHT=" + limits.maxInFlight() + "); retry");
+            return;
+        }
+        AsyncContext async;
+        try {
+            async = req.startAsync();
+            async.setTimeout(0); // the body has its own deadline, and the call decides when it is done
+            async.addListener(new PermitRelease(inFlight));
+        } catch (RuntimeException e) {
+            inFlight.release();
+            throw e;
+        }
+        BodyReader.read(req.getInputStream(), limits.maxBodyBytes(), limits.bodyTimeout(), deadlines, new BodyReader.Outcome() {
+            @Override
+            public void body(byte[] body) {
+                invoke(method, new String(body, StandardCharsets.UTF_8), async);
+            }
+
+            @Override
+            public void tooLarge() {
+                answer(async, out -> closing(out, 413, ErrorCode.LIMIT_EXCEEDED, tooLargeMessage()));
+            }
+
+            @Override
+            public void tooSlow() {
+                answer(async, out -> closing(out, 408, ErrorCode.BAD_REQUEST, "request body not received within "
+                        + limits.bodyTimeout().toMillis() + " ms (API_BODY_TIMEOUT)"));
+            }
+
+            @Override
+            public void failed(Throwable t) {
+                LOG.log(Level.FINE, "HTTP API request body not read (client gone?)", t);
+                answer(async, out -> closing(out, 400, ErrorCode.BAD_REQUEST, "request body could not be read"));
+            }
+        });
     }
 
-    private <Q extends Message> void invoke(Method<Q> method, String json, HttpServletRequest req,
-                                            HttpServletResponse resp) throws IOException {
+    @Override
+    public void destroy() {
+        deadlines.shutdownNow();
+    }
+
+    private String tooLargeMessage() {
+        return "request body over " + limits.maxBodyBytes() + " bytes";
+    }
+
+    /**
+     * Answers without reading the body. A request that may still carry one is answered with
+     * {@code Connection: close}, so the container drops the connection instead of reading the
+     * rest to reuse it.
+     */
+    private static void refuseUnread(HttpServletRequest req, HttpServletResponse resp, int status, ErrorCode code,
+                                     String message) throws IOException {
+        if (req.getContentLengthLong() != 0) {
+            resp.setHeader("Connection", "close");
+        }
+        error(resp, status, code, message);
+    }
+
+    private static void closing(HttpServletResponse out, int status, ErrorCode code, String message) throws IOException {
+        out.setHeader("Connection", "close");
+        error(out, status, code, message);
+    }
+
+    /** Gives the in-flight permit back when the request ends, however it ends. */
+    private record PermitRelease(Semaphore permits) implements AsyncListener {
+        @Override
+        public void onComplete(AsyncEvent event) {
+            permits.release();
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            // no timeout is set
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            // onComplete follows
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // started once
+        }
+    }
+
+    private <Q extends Message> void invoke(Method<Q> method, String json, AsyncContext async) {
         Message.Builder builder = method.prototype().newBuilderForType();
         try {
             if (!json.isBlank()) {
@@ -136,37 +243,16 @@ public final class HttpApiServlet extends HttpServlet {
             // syntax error comes wrapped around the parser's exception text, which is ours to log.
             LOG.log(Level.FINE, "unparsable HTTP API request", e);
             boolean syntax = e.getCause() != null || e instanceof RuntimeException;
-            error(resp, 400, ErrorCode.BAD_REQUEST, "invalid JSON for this method: "
-                    + (syntax ? "malformed JSON" : e.getMessage()));
+            String message = "invalid JSON for this method: " + (syntax ? "malformed JSON" : e.getMessage());
+            answer(async, out -> error(out, 400, ErrorCode.BAD_REQUEST, message));
             return;
         }
         @SuppressWarnings("unchecked")
         Q request = (Q) builder.build();
-        AsyncContext async = req.startAsync();
-        async.setTimeout(0); // the call decides when it is done; a timeout here could only lie
-        method.invoke().accept(request, new StreamObserver<>() {
-            private Message value;
-
-            @Override
-            public void onNext(Message v) {
-                value = v;
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answer(async, out -> {
-                    Status s = Status.fromThrowable(t);
-                    Metadata trailers = Status.trailersFromThrowable(t);
-                    boolean tooLarge = trailers != null
-                            && ErrorCode.TOO_LARGE.wire().equals(trailers.get(GrpcErrors.ERROR_CODE));
-                    error(out, tooLarge ? 413 : httpStatus(s.getCode()), tooLarge ? ErrorCode.TOO_LARGE : errorCode(s.getCode()),
-                            s.getDescription() == null ? s.getCode().name() : s.getDescription());
-                });
-            }
-
-            @Override
-            public void onCompleted() {
-                Message response = value;
+        method.invoke().apply(request).whenComplete((response, failure) -> {
+            if (failure != null) {
+                answer(async, out -> failed(out, failure));
+            } else {
                 answer(async, out -> {
                     byte[] body = printer.print(response).getBytes(StandardCharsets.UTF_8);
                     out.setStatus(200);
@@ -177,6 +263,21 @@ public final class HttpApiServlet extends HttpServlet {
                 });
             }
         });
+    }
+
+    /** A failed call: a {@link ServerException} as its status and code with its message; anything else is ours (500). */
+    private static void failed(HttpServletResponse out, Throwable failure) throws IOException {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof ServerException e) {
+            // The gRPC transport's statuses for the same codes: RESOURCE_EXHAUSTED covers both
+            // limit words, which HTTP reports as one (429 limit_exceeded) as it always did.
+            ErrorCode code = e.code() == ErrorCode.TOO_MANY_REQUESTS ? ErrorCode.LIMIT_EXCEEDED
+                    : e.code() == ErrorCode.TOKEN_EXPIRED ? ErrorCode.UNAUTHORIZED : e.code();
+            error(out, httpStatus(code), code, e.getMessage());
+        } else {
+            LOG.log(Level.WARNING, "unexpected failure in an HTTP API call", cause);
+            error(out, 500, ErrorCode.INTERNAL, "internal error");
+        }
     }
 
     /** What writes an answer. */
@@ -205,42 +306,16 @@ public final class HttpApiServlet extends HttpServlet {
         });
     }
 
-    /** The body, or {@code null} when it is over the limit (then read and dropped, up to a bound, so the client sees the 413). */
-    private byte[] readBody(HttpServletRequest req) throws IOException {
-        try (InputStream in = req.getInputStream()) {
-            byte[] b = in.readNBytes(maxBodyBytes + 1);
-            if (b.length <= maxBodyBytes) {
-                return b;
-            }
-            long discard = 8L * maxBodyBytes;
-            while (discard > 0 && in.skip(Math.min(discard, 65536)) > 0) {
-                discard -= 65536;
-            }
-            return null;
-        }
-    }
-
-    static int httpStatus(Status.Code code) {
+    static int httpStatus(ErrorCode code) {
         return switch (code) {
-            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
-            case UNAUTHENTICATED -> 401;
-            case PERMISSION_DENIED -> 403;
+            case BAD_REQUEST -> 400;
+            case UNAUTHORIZED, TOKEN_EXPIRED -> 401;
+            case FORBIDDEN -> 403;
             case NOT_FOUND -> 404;
-            case RESOURCE_EXHAUSTED -> 429;
-            case UNAVAILABLE, DEADLINE_EXCEEDED -> 503;
-            default -> 500;
-        };
-    }
-
-    static ErrorCode errorCode(Status.Code code) {
-        return switch (code) {
-            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> ErrorCode.BAD_REQUEST;
-            case UNAUTHENTICATED -> ErrorCode.UNAUTHORIZED;
-            case PERMISSION_DENIED -> ErrorCode.FORBIDDEN;
-            case NOT_FOUND -> ErrorCode.NOT_FOUND;
-            case RESOURCE_EXHAUSTED -> ErrorCode.LIMIT_EXCEEDED;
-            case UNAVAILABLE, DEADLINE_EXCEEDED -> ErrorCode.UNAVAILABLE;
-            default -> ErrorCode.INTERNAL;
+            case TOO_LARGE -> 413;
+            case LIMIT_EXCEEDED, TOO_MANY_REQUESTS -> 429;
+            case UNAVAILABLE -> 503;
+            case INTERNAL -> 500;
         };
     }
 

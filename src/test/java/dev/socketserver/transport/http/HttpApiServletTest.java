@@ -15,7 +15,7 @@ import dev.socketserver.node.Node;
 import dev.socketserver.node.NodeOptions;
 import dev.socketserver.presence.memory.MemoryPresenceManager;
 import dev.socketserver.testing.ForwardingBroker;
-import dev.socketserver.transport.grpc.NotificationGrpcService;
+import dev.socketserver.transport.api.BackendApi;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -83,7 +83,8 @@ class HttpApiServletTest {
 
     private int start(SlowBroker broker, int maxThreads) throws Exception {
         node = new Node(NodeOptions.defaults(), broker, new MemoryPresenceManager(), HistorySettings.defaults(), List.of());
-        HttpApiServlet servlet = new HttpApiServlet(new NotificationGrpcService(node), new ApiKeys(List.of(KEY), false), 1 << 20);
+        HttpApiServlet servlet = new HttpApiServlet(new BackendApi(node), new ApiKeys(List.of(KEY), false),
+                new HttpApiServlet.Limits(1 << 20, Duration.ofSeconds(10), 1000));
         QueuedThreadPool threads = new QueuedThreadPool(maxThreads, 2);
         threads.setReservedThreads(0);
         server = new Server(threads);

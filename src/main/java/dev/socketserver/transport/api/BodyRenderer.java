@@ -1,4 +1,4 @@
-package dev.socketserver.transport.grpc;
+package dev.socketserver.transport.api;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
@@ -34,7 +34,7 @@ import java.util.Map;
  * JSON mapping with {@code @type}; an unknown type as {@code {"@type":url,"value":base64}}; an
  * empty or absent {@code Any} as {@code null}. Thread-safe.
  */
-public final class BodyRenderer {
+final class BodyRenderer {
     /** Types rendered as their plain JSON mapping, without {@code @type}. */
     private static final Map<String, Message> PLAIN = Map.ofEntries(
             plain(Struct.getDefaultInstance()), plain(Value.getDefaultInstance()),
