@@ -24,6 +24,7 @@ import dev.socketserver.message.Json;
 import dev.socketserver.message.Notification;
 import dev.socketserver.message.NotificationFrames;
 import dev.socketserver.message.Publication;
+import dev.socketserver.message.Identifiers;
 import dev.socketserver.message.RoomNames;
 import dev.socketserver.message.StreamPosition;
 import dev.socketserver.message.Target;
@@ -212,8 +213,8 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     private static void validate(Target target) {
         if (target instanceof Target.Room r) {
             RoomNames.validate(r.name());
-        } else if (target instanceof Target.User u && u.id().isEmpty()) {
-            throw ServerException.badRequest("userId must not be empty");
+        } else if (target instanceof Target.User u) {
+            Identifiers.validate("userId", u.id());
         }
     }
 
@@ -515,14 +516,14 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
      * @return connections subscribed (those over their room limit are skipped)
      */
     public CompletionStage<Integer> subscribeUser(String userId, String room) {
-        requireUser(userId);
+        Identifiers.validate("userId", userId);
         RoomNames.validate(room);
         return connections(new ControlCommand.SubscribeUser(userId, room));
     }
 
     /** Unsubscribes every connection of {@code userId}, on every node, from {@code room}. */
     public CompletionStage<Integer> unsubscribeUser(String userId, String room) {
-        requireUser(userId);
+        Identifiers.validate("userId", userId);
         RoomNames.validate(room);
         return connections(new ControlCommand.UnsubscribeUser(userId, room));
     }
@@ -532,7 +533,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
      * {@code reconnect}, 4005.
      */
     public CompletionStage<Integer> disconnectUser(String userId, boolean reconnect) {
-        requireUser(userId);
+        Identifiers.validate("userId", userId);
         return connections(new ControlCommand.DisconnectUser(userId, reconnect));
     }
 
@@ -618,12 +619,6 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "closing " + c + " after a gap", e);
             }
-        }
-    }
-
-    private static void requireUser(String userId) {
-        if (userId == null || userId.isEmpty()) {
-            throw ServerException.badRequest("userId must not be empty");
         }
     }
 

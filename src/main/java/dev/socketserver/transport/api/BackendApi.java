@@ -88,7 +88,7 @@ public final class BackendApi {
 
     public CompletionStage<Empty> privateNotify(MessageWithUser request) {
         return guarded(() -> {
-            return node.publish(Target.user(Identifiers.validate("userId", request.getUserId())), toNotification(request.hasBase(), request.getBase()))
+            return node.publish(Target.user(request.getUserId()), toNotification(request.hasBase(), request.getBase()))
                     .thenApply(r -> Empty.getDefaultInstance());
         });
     }
@@ -146,7 +146,7 @@ public final class BackendApi {
         return switch (targetCase) {
             case "ALL" -> Target.all();
             case "ROOM" -> Target.room(room);
-            case "USER_ID" -> Target.user(Identifiers.validate("userId", userId));
+            case "USER_ID" -> Target.user(userId);
             default -> throw ServerException.badRequest("a target is required: all, room or userId");
         };
     }
@@ -177,17 +177,17 @@ public final class BackendApi {
     }
 
     public CompletionStage<SubscribeResponse> subscribe(SubscribeRequest request) {
-        return guarded(() -> node.subscribeUser(Identifiers.validate("userId", request.getUserId()), request.getRoom())
+        return guarded(() -> node.subscribeUser(request.getUserId(), request.getRoom())
                 .thenApply(n -> SubscribeResponse.newBuilder().setConnections(n).build()));
     }
 
     public CompletionStage<UnsubscribeResponse> unsubscribe(UnsubscribeRequest request) {
-        return guarded(() -> node.unsubscribeUser(Identifiers.validate("userId", request.getUserId()), request.getRoom())
+        return guarded(() -> node.unsubscribeUser(request.getUserId(), request.getRoom())
                 .thenApply(n -> UnsubscribeResponse.newBuilder().setConnections(n).build()));
     }
 
     public CompletionStage<DisconnectResponse> disconnect(DisconnectRequest request) {
-        return guarded(() -> node.disconnectUser(Identifiers.validate("userId", request.getUserId()), request.getReconnect())
+        return guarded(() -> node.disconnectUser(request.getUserId(), request.getReconnect())
                 .thenApply(n -> DisconnectResponse.newBuilder().setConnections(n).build()));
     }
 
