@@ -119,6 +119,9 @@ test('a room the backend subscribed the user to is tracked from its first notifi
   const recorder = new Recorder(client);
   client.connect();
   await recorder.state('connected');
+  // `connected` is the socket's open event, which can come before the server has registered
+  // the connection; any reply proves it has (README: "connected").
+  await client.ping();
   assert.equal((await api('Subscribe', { userId: user, room })).connections, 1);
   const position = await publish({ room }, 'welcome');
   await recorder.until('the room notification', (r) => r.bodies(room).includes('welcome'));
