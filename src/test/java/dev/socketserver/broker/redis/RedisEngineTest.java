@@ -249,9 +249,16 @@ class RedisEngineTest {
         int body = n.type().length() + n.entityId().length() + n.bodyJson().length();
         RedisClient client = RedisClient.create(server.url());
         try (StatefulRedisConnection<String, String> c = client.connect()) {
+            join(e.broker().publish(t, n, history(100)));
+            c.sync().configResetstat();
             for (int i = 0; i < 100; i++) {
                 join(e.broker().publish(t, n, history(100)));
             }
+            String stats = c.sync().info("commandstats");
+            // One round trip per publish: one EVALSHA each (the heartbeat's ZADDs are the only other writes).
+            assertTrue(stats.contains("cmdstat_evalsha:calls=100,"), stats);
+            assertFalse(stats.contains("cmdstat_eval:"), stats);
+            System.out.println("commands for 100 publications: " + stats.replaceAll("(?m)^(?!cmdstat_(evalsha|eval|publish|zadd)).*$", "").trim());
             long listBytes = c.sync().memoryUsage(settings.prefix() + ":{s:room:measure}:h");
             long metaBytes = c.sync().memoryUsage(settings.prefix() + ":{s:room:measure}:m");
             int message = ("100:" + join(e.broker().history(t, new HistoryQuery(null, 0, false))).position().epoch() + "|").length()
