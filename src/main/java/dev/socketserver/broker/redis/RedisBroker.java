@@ -160,7 +160,7 @@ public final class RedisBroker implements Broker {
             @Override
             public void disconnected(Shard shard) {
                 lostShards.add(shard);
-                updateLink("Redis pub/sub connection lost (" + shard + ")");
+                updateLink("Redis pub/sub connection lost (shard " + shard.index() + ")");
             }
 
             @Override
@@ -490,7 +490,7 @@ public final class RedisBroker implements Broker {
             for (Shard s : link.shards()) {
                 if (!s.pubsub().isOpen()) {
                     if (lostShards.add(s)) {
-                        updateLink("Redis pub/sub connection lost (" + s + ")");
+                        updateLink("Redis pub/sub connection lost (shard " + s.index() + ")");
                     }
                 } else if (lostShards.contains(s)) {
                     resubscribe(s);
