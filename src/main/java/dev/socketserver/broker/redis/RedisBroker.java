@@ -85,6 +85,8 @@ public final class RedisBroker implements Broker {
     static final Duration HEARTBEAT = Duration.ofMillis(500);
     /** A node not heard of for this long is not waited for by control. */
     static final Duration NODE_LIVENESS = Duration.ofSeconds(5);
+    /** A node silent for this long is removed from the registry. */
+    static final Duration REGISTRY_FORGET = Duration.ofMinutes(1);
 
     private final RedisLink link;
     private final String nodeId;
@@ -481,7 +483,11 @@ public final class RedisBroker implements Broker {
         }
         try {
             Shard home = link.home();
-            RedisLink.call(() -> home.commands().zadd(nodesKey, System.currentTimeMillis(), Bytes.utf8(nodeId)))
+            long now = System.currentTimeMillis();
+            // Nodes that died without leaving (a new id per start) drop out of the registry.
+            RedisLink.call(() -> home.commands().zremrangebyscore(nodesKey,
+                    Range.create(Double.NEGATIVE_INFINITY, (double) (now - REGISTRY_FORGET.toMillis()))));
+            RedisLink.call(() -> home.commands().zadd(nodesKey, now, Bytes.utf8(nodeId)))
                     .toCompletableFuture().orTimeout(link.timeout().toMillis(), TimeUnit.MILLISECONDS)
                     .whenComplete((v, e) -> {
                         commandsFailing = e != null;
