@@ -289,17 +289,30 @@ public final class RedisBroker implements Broker {
         Shard shard = link.shardOf(target.streamKey());
         // Publications made before the unsubscribe are still handed over: the follower goes
         // once Redis confirmed it, after every message published before it.
-        return link.unsubscribeStreams(shard, List.of(channel)).whenComplete((v, e) ->
-                followers.computeIfPresent(name, (k, f) -> {
-                    if (f.wanted) {
-                        return f;
+        return link.unsubscribeStreams(shard, List.of(channel)).whenComplete((v, e) -> {
+            Follower f = followers.get(name);
+            if (f != null) {
+                // On the stream's lane, after the messages that arrived before the confirmation.
+                runOn(f.lane, () -> followers.computeIfPresent(name, (k, now) -> {
+                    if (now.wanted) {
+                        return now;
                     }
-                    synchronized (f) {
-                        f.closed = true;
-                        f.pending.clear();
+                    synchronized (now) {
+                        now.closed = true;
+                        now.pending.clear();
                     }
                     return null;
                 }));
+            }
+        });
+    }
+
+    private static void runOn(java.util.concurrent.Executor lane, Runnable task) {
+        try {
+            lane.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the broker closed meanwhile
+        }
     }
 
     // ---- delivery -----------------------------------------------------------------------------
@@ -512,7 +525,7 @@ public final class RedisBroker implements Broker {
         List<Follower> mine = new ArrayList<>();
         List<byte[]> channels = new ArrayList<>();
         for (Follower f : followers.values()) {
-            if (f.shard.equals(shard)) {
+            if (f.shard.equals(shard) && f.wanted) {
                 mine.add(f);
                 channels.add(f.channel);
             }
