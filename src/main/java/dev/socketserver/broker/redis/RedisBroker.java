@@ -48,15 +48,20 @@ import java.util.logging.Logger;
  * <ul>
  *   <li><b>Ordering domain.</b> One publish is one script on the stream's shard (idempotency
  *   check, offset, history append and trim, position, {@code PUBLISH}); Redis runs scripts one
- *   at a time, and a history read is a script too. Each shard's pub/sub connection delivers in
- *   the order Redis published, and a stream's messages are handed to the node under the
- *   stream's {@link Follower} lock, one at a time.</li>
+ *   at a time, and a history read is a script too. Each shard's pub/sub connection (in a
+ *   cluster, the slot owner's, with sharded pub/sub) delivers in the order Redis published;
+ *   a stream's messages are handed to the node on one delivery lane (a thread chosen by the
+ *   stream) under the stream's {@link Follower} lock, one at a time. Interest changes are
+ *   batched per connection in the order made; an unsubscribe ends the stream on its lane once
+ *   Redis confirmed it, after every message published before it.</li>
  *   <li><b>Gaps.</b> The last offset handed over is tracked per followed stream. A jump (or a new
  *   epoch not at offset 1) holds the stream's messages while the missing ones are read from
  *   history once, then hands them over in order without duplicates; only what history no longer
  *   holds becomes {@link Gap.Stream}. A lost pub/sub connection makes the node not ready
  *   ({@link BrokerEventHandler#onLinkLost}); once it is back, every followed stream is subscribed
- *   again and repaired the same way.</li>
+ *   again and repaired the same way, so clients are not all closed for a blip: only streams that
+ *   cannot be repaired (a new epoch, publications without history) become {@link Gap.Stream}.
+ *   {@link Gap.LinkLost} is not used.</li>
  *   <li><b>Positions.</b> A stream's epoch is made by the script when the stream has no state:
  *   from the Redis run id (new after a restart), the window of the position TTL it falls in and
  *   the evictions so far, so a Redis that lost its data gives new epochs and a stream whose
