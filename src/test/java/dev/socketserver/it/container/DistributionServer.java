@@ -190,6 +190,26 @@ public abstract class DistributionServer implements AutoCloseable {
         return stopped = new StopResult(graceful, process.isAlive() ? -1 : process.exitValue(), took);
     }
 
+    /**
+     * Kills the server's JVM with SIGKILL, as a crashed machine would end it: no shutdown hook,
+     * no close frame, no goodbye to the broker. Later {@link #stop()} calls do nothing.
+     */
+    public synchronized void kill() throws InterruptedException {
+        if (process == null || stopped != null) {
+            return;
+        }
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(name + " still runs 10 s after SIGKILL");
+        }
+        stopped = new StopResult(false, process.exitValue(), Duration.ZERO);
+    }
+
+    /** The server JVM's process id. */
+    public long pid() {
+        return process.pid();
+    }
+
     @Override
     public void close() throws InterruptedException {
         stop();
