@@ -1,6 +1,7 @@
 package dev.socketserver.bootstrap;
 
 import dev.socketserver.config.Config;
+import dev.socketserver.config.RedisSettings;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import java.lang.reflect.InvocationTargetException;
@@ -14,7 +15,8 @@ import java.util.Set;
  * The effective settings as one JSON object for the start-up log, so an operator sees what the
  * environment, system properties and context parameters added up to. Every component of
  * {@link Config} is listed (a new setting appears without touching this class); secrets, and
- * the public key whose PEM would fill the line, show only whether they are set.
+ * the public key whose PEM would fill the line, show only whether they are set; Redis addresses
+ * show without their credentials.
  */
 final class ConfigDump {
     private static final Set<String> HIDDEN = Set.of("jwtSecret", "apiKeys", "jwtPublicKey");
@@ -30,6 +32,10 @@ final class ConfigDump {
                 value = component.getAccessor().invoke(config);
             } catch (IllegalAccessException | InvocationTargetException e) {
                 throw new IllegalStateException("cannot read setting " + component.getName(), e);
+            }
+            if (value instanceof RedisSettings redis) {
+                value = Map.of("addresses", redis.redactedAddresses(), "cluster", redis.cluster(),
+                        "prefix", redis.prefix(), "timeout", redis.timeout().toString());
             }
             values.put(component.getName(), HIDDEN.contains(component.getName()) ? hidden(value) : value);
         }

@@ -43,7 +43,18 @@ public record Config(
         List<String> presenceEventRooms,
         Duration presenceTtl,
         boolean heapGiveBack,
-        boolean demoEnabled) {
+        boolean demoEnabled,
+        BrokerKind broker,
+        RedisSettings redis,
+        String nodeId) {
+
+    /** Which engine carries publications, history and presence ({@code BROKER}). */
+    public enum BrokerKind {
+        /** In this process: a single node. */
+        MEMORY,
+        /** Redis ({@link RedisSettings}): any number of nodes. */
+        REDIS
+    }
 
     /** Who may enter which room. */
     public enum RoomsPolicy {
@@ -117,7 +128,10 @@ public record Config(
                 s.list("PRESENCE_EVENTS"),
                 s.duration("PRESENCE_TTL", Duration.ofSeconds(60), Duration.ofSeconds(3), Duration.ofHours(1)),
                 s.bool("HEAP_GIVE_BACK", false),
-                s.bool("DEMO_ENABLED", false));
+                s.bool("DEMO_ENABLED", false),
+                s.oneOf("BROKER", BrokerKind.MEMORY),
+                redisSettings(s),
+                nodeId(s));
         if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
             // Checked here too (the verifier checks it again), so that one start lists it with the rest.
             s.problems().add("AUTH_JWT_SECRET: must be at least 32 bytes (256 bits)");
@@ -129,6 +143,40 @@ public record Config(
             throw new ConfigException(s.problems());
         }
         return c;
+    }
+
+    private static RedisSettings redisSettings(Settings s) {
+        List<String> addresses = s.list("REDIS_ADDRESSES");
+        if (addresses.isEmpty()) {
+            addresses = List.of(RedisSettings.DEFAULT_ADDRESS);
+        }
+        for (String a : addresses) {
+            String problem = RedisSettings.problemOf(a);
+            if (problem != null) {
+                s.problems().add("REDIS_ADDRESSES item '" + RedisSettings.redact(a) + "': " + problem
+                        + " (e.g. redis://127.0.0.1:6379 or rediss://user:password@host:6380)");
+            }
+        }
+        boolean cluster = s.bool("REDIS_CLUSTER", false);
+        String prefix = s.string("REDIS_PREFIX", RedisSettings.DEFAULT_PREFIX);
+        if (!prefix.matches("[A-Za-z0-9_.:-]{1,64}")) {
+            s.problems().add("REDIS_PREFIX=" + prefix + ": 1-64 of A-Z a-z 0-9 _ . : -");
+        }
+        Duration timeout = s.duration("REDIS_TIMEOUT", RedisSettings.DEFAULT_TIMEOUT, Duration.ofMillis(100),
+                Duration.ofMinutes(1));
+        return new RedisSettings(addresses, cluster, prefix, timeout);
+    }
+
+    /** {@code NODE_ID}, or a new random one: unique per process, so a restarted node is a new node. */
+    private static String nodeId(Settings s) {
+        String id = s.string("NODE_ID", null);
+        if (id == null) {
+            return java.util.UUID.randomUUID().toString();
+        }
+        if (!id.matches("[A-Za-z0-9_.:-]{1,64}")) {
+            s.problems().add("NODE_ID=" + id + ": 1-64 of A-Z a-z 0-9 _ . : -");
+        }
+        return id;
     }
 
     private static HistorySettings historySettings(Settings s) {

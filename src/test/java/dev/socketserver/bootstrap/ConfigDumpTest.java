@@ -15,10 +15,11 @@ class ConfigDumpTest {
     void listsEverySettingAndHidesSecrets() {
         Map<String, String> env = Map.of("AUTH_JWT_SECRET", "a-secret-of-at-least-32-bytes-0123456789",
                 "API_KEYS", "key-1,key-2", "PING_INTERVAL", "30s", "HISTORY_ROOMS", "chat:*=500/10m",
-                "ROOMS_POLICY", "claims");
+                "ROOMS_POLICY", "claims", "REDIS_ADDRESSES", "redis://user:hunter2@redis:6379");
         String json = ConfigDump.json(Config.load(env::get));
         assertFalse(json.contains("a-secret-of"), json);
         assertFalse(json.contains("key-1"), json);
+        assertFalse(json.contains("hunter2"), json);
         JsonObject o = Json.createReader(new StringReader(json)).readObject();
         assertEquals(Config.class.getRecordComponents().length, o.size(), json);
         assertEquals("(set)", o.getString("jwtSecret"));
@@ -28,6 +29,7 @@ class ConfigDumpTest {
         assertEquals("CLAIMS", o.getString("roomsPolicy"));
         assertEquals(128, o.getInt("maxRoomsPerConnection"));
         assertEquals("chat:*", o.getJsonObject("history").getJsonArray("rooms").getJsonObject(0).getString("pattern"));
+        assertEquals("redis://***@redis:6379", o.getJsonObject("redis").getJsonArray("addresses").getString(0));
         assertEquals(500, o.getJsonObject("history").getJsonArray("rooms").getJsonObject(0).getInt("size"));
     }
 }

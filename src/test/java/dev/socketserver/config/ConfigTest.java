@@ -71,4 +71,40 @@ class ConfigTest {
         assertTrue(e.getMessage().contains("AUTH_JWT_SECRET"), e.getMessage());
         assertTrue(e.getMessage().contains("PING_INTERVAL=soon"), e.getMessage());
     }
+
+    @Test
+    void theBrokerIsMemoryUnlessRedisIsChosenAndRedisHasDefaults() {
+        Config defaults = load(Map.of());
+        assertEquals(Config.BrokerKind.MEMORY, defaults.broker());
+        assertEquals(java.util.List.of("redis://127.0.0.1:6379"), defaults.redis().addresses());
+        assertEquals(false, defaults.redis().cluster());
+        assertEquals("socket-server", defaults.redis().prefix());
+        assertEquals(Duration.ofSeconds(5), defaults.redis().timeout());
+        assertTrue(defaults.nodeId().length() > 8, defaults.nodeId());
+        assertTrue(!defaults.nodeId().equals(load(Map.of()).nodeId()), "a generated node id is new per start");
+        Config redis = load(Map.of("BROKER", "redis", "REDIS_ADDRESSES", "redis://a:6379, rediss://u:p@b:6380/2",
+                "REDIS_CLUSTER", "true", "REDIS_PREFIX", "prod:eu-1", "REDIS_TIMEOUT", "750ms", "NODE_ID", "web-3"));
+        assertEquals(Config.BrokerKind.REDIS, redis.broker());
+        assertEquals(java.util.List.of("redis://a:6379", "rediss://u:p@b:6380/2"), redis.redis().addresses());
+        assertTrue(redis.redis().cluster());
+        assertEquals("prod:eu-1", redis.redis().prefix());
+        assertEquals(Duration.ofMillis(750), redis.redis().timeout());
+        assertEquals("web-3", redis.nodeId());
+        assertEquals(java.util.List.of("redis://a:6379", "rediss://***@b:6380/2"), redis.redis().redactedAddresses());
+        assertTrue(!redis.redis().toString().contains(":p@"), redis.redis().toString());
+    }
+
+    @Test
+    void invalidRedisSettingsAreAllReportedAtOnceWithoutTheirPasswords() {
+        ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of("BROKER", "kafka",
+                "REDIS_ADDRESSES", "redis://ok:6379,http://user:hunter2@web:80,redis://:6379,redis://h:1/x",
+                "REDIS_CLUSTER", "maybe", "REDIS_PREFIX", "has space", "REDIS_TIMEOUT", "10ms", "NODE_ID", "a/b")));
+        String m = e.getMessage();
+        for (String expected : new String[] {"BROKER=kafka: expected memory or redis", "http://***@web:80': expected redis://",
+                "redis://:6379': no host", "redis://h:1/x': the path may only name a database number", "REDIS_CLUSTER=maybe",
+                "REDIS_PREFIX=has space", "REDIS_TIMEOUT=10ms", "NODE_ID=a/b"}) {
+            assertTrue(m.contains(expected), expected + " missing from: " + m);
+        }
+        assertTrue(!m.contains("hunter2"), m);
+    }
 }
