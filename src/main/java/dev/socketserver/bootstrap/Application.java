@@ -63,7 +63,7 @@ final class Application {
                         + " for the whole JVM (HEAP_GIVE_BACK=true; they were at the JVM's defaults)");
             }
         }
-        node = new Node(new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
+        node = new Node(config.nodeId(), new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
                 config.pongTimeout(), config.maxRoomsPerConnection(), config.maxConnections(),
                 config.maxConnectionsPerUser(), config.writerThreads(), config.publishBacklogBytes(), config.presenceTtl()),
                 new MemoryBroker(new MemoryBroker.Limits(config.history().maxStreams(), config.history().maxKeys(),
