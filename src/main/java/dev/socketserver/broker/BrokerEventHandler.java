@@ -25,4 +25,19 @@ public interface BrokerEventHandler {
      * in 4000-4499, or a recovery from history). Called outside any stream's ordering domain.
      */
     void onGap(Gap gap);
+
+    /**
+     * The broker cannot reach its engine (e.g. Redis is down): publishing and history fail
+     * meanwhile, and the node should report itself not ready. What may have been missed is
+     * reported with {@link #onGap} once the link is back and the broker repaired what it could.
+     * The memory broker never calls it. Quick; called outside any stream's ordering domain.
+     *
+     * @param why what is down, never an address or secret
+     */
+    default void onLinkLost(String why) {
+    }
+
+    /** The engine is reachable again and every followed stream is subscribed again. */
+    default void onLinkRestored() {
+    }
 }

@@ -49,6 +49,11 @@ public record RedisSettings(List<String> addresses, boolean cluster, String pref
                 + ", timeout=" + timeout + "]";
     }
 
+    /** One address without its credentials. */
+    public static String redactedAddress(String address) {
+        return redact(address);
+    }
+
     static String redact(String address) {
         try {
             URI u = new URI(address);

@@ -645,6 +645,17 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         }
     }
 
+    /** The broker lost its engine: not ready until {@link #onLinkRestored()}. */
+    @Override
+    public void onLinkLost(String why) {
+        engineLinkLost(why);
+    }
+
+    @Override
+    public void onLinkRestored() {
+        engineLinkRestored();
+    }
+
     /** Streams this node follows at the broker now; for tests. */
     int followedStreams() {
         return interests.size();
