@@ -7,6 +7,7 @@ import dev.socketserver.it.container.TomcatDistribution;
 import dev.socketserver.testing.GrpcClient;
 import dev.socketserver.testing.Tokens;
 import dev.socketserver.testing.WsClient;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +44,8 @@ final class Cluster implements AutoCloseable {
             DistributionServer s = kinds.get(i).get();
             all.forEach(s::withSetting);
             s.withSetting("NODE_ID", IDS.get(i));
+            // Three servers deploying at once on a small shared machine take longer than one.
+            s.withReadyTimeout(Duration.ofMinutes(3));
             c.nodes.add(s);
             starting.add(CompletableFuture.supplyAsync(() -> {
                 try {
