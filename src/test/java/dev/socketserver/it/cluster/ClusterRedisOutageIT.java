@@ -125,9 +125,11 @@ class ClusterRedisOutageIT {
             if (member.isClosed()) {
                 int code = member.awaitClose();
                 assertTrue(code >= 4000 && code < 4500, "a reconnect close code: " + code);
+                System.out.println("outage: the member was closed with " + code);
             } else {
                 JsonObject next = member.nextJson(o -> !o.containsKey("id") && room.equals(o.getString("room", null)));
                 assertNotEquals(epoch, next.getString("epoch"), "the stream's history was lost: a new epoch");
+                System.out.println("outage: the member stayed and saw the new epoch at offset " + next.get("offset"));
             }
             WsClient back = cluster.connect(0, "m-" + t);
             JsonObject reply = back.request("{\"id\":\"rec\",\"action\":\"enter\",\"room\":\"" + room
