@@ -421,13 +421,22 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         if (!joined(client, room)) {
             throw closedClient();
         }
-        CompletionStage<Void> live = whenFollowed(target, null, () -> left(client, room));
+        Runnable undo = () -> left(client, room);
+        // An enter answered with an error leaves the client out of the room, also when only the
+        // position could not be read (an engine that timed out): it would otherwise receive the
+        // room's notifications after being told it is not in it.
+        CompletionStage<StreamPosition> entered = whenFollowed(target, null, undo)
+                .thenCompose(v -> position(target).whenComplete((p, e) -> {
+                    if (e != null) {
+                        undo.run();
+                    }
+                }));
         if (since != null) {
             // Already a member: it misses nothing, so it is recovered if its position is current.
-            return live.thenCompose(v -> position(target)).thenApply(p -> new EnterResult(p,
+            return entered.thenApply(p -> new EnterResult(p,
                     p != null && p.epoch().equals(since.epoch()) && p.offset() == since.offset()));
         }
-        return live.thenCompose(v -> position(target)).thenApply(p -> new EnterResult(p, null));
+        return entered.thenApply(p -> new EnterResult(p, null));
     }
 
     private CompletionStage<StreamPosition> position(Target target) {
