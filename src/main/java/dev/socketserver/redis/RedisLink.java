@@ -30,6 +30,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
+import java.util.Set;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
+import io.lettuce.core.pubsub.RedisPubSubListener;
 import java.util.concurrent.TimeUnit;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -63,6 +70,12 @@ public final class RedisLink implements AutoCloseable {
     private final List<Shard> shards = new ArrayList<>();
     private final List<PubSubListener> listeners = new CopyOnWriteArrayList<>();
     private final String prefix;
+    private volatile boolean closing;
+    private RedisClusterClient clusterClient;
+    private StatefulRedisClusterPubSubConnection<byte[], byte[]> clusterPubSub;
+    /** Pub/sub connections to cluster nodes that already carry the stream listener. */
+    private final Set<StatefulRedisPubSubConnection<byte[], byte[]>> listened = ConcurrentHashMap.newKeySet();
+    private volatile RedisPubSubListener<byte[], byte[]> streamListener;
     /** Few threads (the connections are few), and reconnect attempts at most a second apart. */
     private final ClientResources resources = DefaultClientResources.builder()
             .ioThreadPoolSize(2)
@@ -129,10 +142,15 @@ public final class RedisLink implements AutoCloseable {
         RedisClusterClient client = RedisClusterClient.create(resources, seeds);
         ClusterClientOptions.Builder b = ClusterClientOptions.builder();
         options(b);
+        // Connections to cluster nodes are made on first use: commands wait for them (bounded
+        // by REDIS_TIMEOUT) instead of being rejected while one is still connecting.
+        b.disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS);
         client.setOptions(b.build());
         clients.add(client);
         StatefulRedisClusterConnection<byte[], byte[]> conn = client.connect(ByteArrayCodec.INSTANCE);
-        StatefulRedisPubSubConnection<byte[], byte[]> pubsub = client.connectPubSub(ByteArrayCodec.INSTANCE);
+        StatefulRedisClusterPubSubConnection<byte[], byte[]> pubsub = client.connectPubSub(ByteArrayCodec.INSTANCE);
+        clusterClient = client;
+        clusterPubSub = pubsub;
         Shard shard = new Shard("cluster " + settings.redactedAddresses(), 0, conn, conn.async(), pubsub);
         shards.add(shard);
         watch(client, shard);
@@ -142,7 +160,7 @@ public final class RedisLink implements AutoCloseable {
         client.addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-                if (connection == shard.pubsub()) {
+                if (connection == shard.pubsub() && !closing) {
                     LOG.warning(() -> "Redis pub/sub connection lost: " + shard);
                     listeners.forEach(l -> l.disconnected(shard));
                 }
@@ -155,6 +173,68 @@ public final class RedisLink implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /**
+     * The channel of a stream. In a cluster it carries the stream's hash tag: the script
+     * publishes it with {@code SPUBLISH} on the node that owns the stream's slot, and this node
+     * subscribes there ({@code SSUBSCRIBE}), so a stream's messages, and a subscription's end, are
+     * ordered by that one node; elsewhere a plain channel on the stream's shard.
+     */
+    public byte[] streamChannel(String streamKey) {
+        return cluster() ? key("s", streamKey, "c") : global("s:" + streamKey);
+    }
+
+    /** Hears every stream message; set once before the first {@link #subscribeStreams}. */
+    public void onStreamMessage(RedisPubSubListener<byte[], byte[]> listener) {
+        streamListener = listener;
+    }
+
+    /** The connection that carries {@code channel}'s messages: the shard's, or the slot owner's in a cluster. */
+    private StatefulRedisPubSubConnection<byte[], byte[]> carrier(Shard shard, byte[] channel) {
+        if (!cluster()) {
+            return shard.pubsub();
+        }
+        RedisClusterNode owner = clusterClient.getPartitions().getMasterBySlot(SlotHash.getSlot(channel));
+        if (owner == null) {
+            throw new ServerException(ErrorCode.UNAVAILABLE, "no Redis Cluster node serves the slot of a stream");
+        }
+        StatefulRedisPubSubConnection<byte[], byte[]> c = clusterPubSub.getConnection(owner.getNodeId());
+        if (listened.add(c) && streamListener != null) {
+            c.addListener(streamListener);
+        }
+        return c;
+    }
+
+    /** Subscribes to streams' channels (one command per connection). */
+    public CompletionStage<Void> subscribeStreams(Shard shard, List<byte[]> channels) {
+        return perCarrier(shard, channels, true);
+    }
+
+    public CompletionStage<Void> unsubscribeStreams(Shard shard, List<byte[]> channels) {
+        return perCarrier(shard, channels, false);
+    }
+
+    private CompletionStage<Void> perCarrier(Shard shard, List<byte[]> channels, boolean on) {
+        if (channels.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Map<StatefulRedisPubSubConnection<byte[], byte[]>, List<byte[]>> by = new java.util.LinkedHashMap<>();
+        try {
+            for (byte[] ch : channels) {
+                by.computeIfAbsent(carrier(shard, ch), c -> new ArrayList<>()).add(ch);
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(unavailable(e));
+        }
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        by.forEach((c, chs) -> {
+            byte[][] a = chs.toArray(new byte[0][]);
+            all.add(call(() -> cluster()
+                    ? (on ? c.async().ssubscribe(a) : c.async().sunsubscribe(a))
+                    : (on ? c.async().subscribe(a) : c.async().unsubscribe(a))).toCompletableFuture());
+        });
+        return CompletableFuture.allOf(all.toArray(new CompletableFuture[0]));
     }
 
     public void addListener(PubSubListener listener) {
@@ -310,6 +390,7 @@ public final class RedisLink implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         quietly(s -> s.pubsub().close());
         quietly(s -> s.connection().close());
         for (AbstractRedisClient c : clients) {

@@ -17,6 +17,8 @@ public final class RecordingNode implements BrokerEventHandler {
     public final Queue<Publication> received = new ConcurrentLinkedQueue<>();
     public final Queue<ControlCommand> commands = new ConcurrentLinkedQueue<>();
     public final Queue<Gap> gaps = new ConcurrentLinkedQueue<>();
+    /** "lost: why" and "restored", in the order the broker reported them. */
+    public final Queue<String> links = new ConcurrentLinkedQueue<>();
     /** Runs inside the handler before a publication is recorded; tests replace it to hold or fail a delivery. */
     public volatile Consumer<Publication> inHandler = p -> { };
     public volatile Function<ControlCommand, ControlReply> answer = c -> new ControlReply.Connections(0);
@@ -40,6 +42,16 @@ public final class RecordingNode implements BrokerEventHandler {
     @Override
     public void onGap(Gap gap) {
         gaps.add(gap);
+    }
+
+    @Override
+    public void onLinkLost(String why) {
+        links.add("lost: " + why);
+    }
+
+    @Override
+    public void onLinkRestored() {
+        links.add("restored");
     }
 
     public List<Publication> receivedFor(Target t) {

@@ -8,7 +8,7 @@ import java.util.ArrayDeque;
 /**
  * What this node knows of one stream it follows: the last position handed to the node, and
  * the messages held while a repair reads the missing ones from history. Guarded by itself; the
- * pub/sub thread of the stream's shard and the repair's completion both take it, so the node is
+ * stream's delivery lane (one thread per stream) takes it, for messages and repairs alike, so the node is
  * given the stream's publications one at a time, in offset order.
  */
 final class Follower {
@@ -26,8 +26,14 @@ final class Follower {
     boolean repairing;
     final ArrayDeque<Codec.Message> pending = new ArrayDeque<>();
     boolean closed;
+    /** The node follows it (changed in the followers map's compute, so in call order). */
+    volatile boolean wanted;
 
-    Follower(Target target, byte[] channel, Shard shard) {
+    /** The thread that hands this stream's publications to the node. */
+    final java.util.concurrent.Executor lane;
+
+    Follower(Target target, byte[] channel, Shard shard, java.util.concurrent.Executor lane) {
+        this.lane = lane;
         this.target = target;
         this.channel = channel;
         this.shard = shard;

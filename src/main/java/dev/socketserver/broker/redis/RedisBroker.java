@@ -99,6 +99,11 @@ public final class RedisBroker implements Broker {
     private final byte[] nodesKey;
     private final ScheduledExecutorService timer;
     private final ExecutorService controlRunner;
+    /**
+     * Threads that hand publications to the node, a stream always on the same one (so in
+     * order): never Lettuce's I/O threads, which a slow handler would stall for every connection.
+     */
+    private final ExecutorService[] lanes;
     /** Shards whose pub/sub connection was lost and is not subscribed again yet. */
     private final Set<Shard> lostShards = ConcurrentHashMap.newKeySet();
     private volatile boolean commandsFailing;
@@ -117,6 +122,11 @@ public final class RedisBroker implements Broker {
         this.nodesKey = link.global("nodes");
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "socket-server-redis-heartbeat"));
         this.controlRunner = Executors.newSingleThreadExecutor(r -> daemon(r, "socket-server-redis-control"));
+        this.lanes = new ExecutorService[Math.max(2, Runtime.getRuntime().availableProcessors())];
+        for (int i = 0; i < lanes.length; i++) {
+            String name = "socket-server-redis-delivery-" + i;
+            lanes[i] = Executors.newSingleThreadExecutor(r -> daemon(r, name));
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -128,19 +138,29 @@ public final class RedisBroker implements Broker {
     @Override
     public void start(BrokerEventHandler handler) {
         this.handler = Objects.requireNonNull(handler, "handler");
+        // Plain messages on each shard's connection (streams, and control); in a cluster, stream
+        // messages are sharded ones on the slot owners' connections (Lettuce would also pass
+        // those on to the cluster connection's listeners: they are heard once, here).
+        RedisPubSubAdapter<byte[], byte[]> plain = new RedisPubSubAdapter<>() {
+            @Override
+            public void message(byte[] channel, byte[] message) {
+                onMessage(channel, message);
+            }
+        };
+        link.onStreamMessage(new RedisPubSubAdapter<>() {
+            @Override
+            public void smessage(byte[] channel, byte[] message) {
+                onMessage(channel, message);
+            }
+        });
         for (Shard s : link.shards()) {
-            s.pubsub().addListener(new RedisPubSubAdapter<>() {
-                @Override
-                public void message(byte[] channel, byte[] message) {
-                    onMessage(s, channel, message);
-                }
-            });
+            s.pubsub().addListener(plain);
         }
         link.addListener(new RedisLink.PubSubListener() {
             @Override
             public void disconnected(Shard shard) {
                 lostShards.add(shard);
-                updateLink("Redis pub/sub connection lost (" + shard + ")");
+                updateLink("Redis pub/sub connection lost (shard " + shard.index() + ")");
             }
 
             @Override
@@ -170,7 +190,7 @@ public final class RedisBroker implements Broker {
     }
 
     private byte[] channelOf(Target t) {
-        return link.global("s:" + t.streamKey());
+        return link.streamChannel(t.streamKey());
     }
 
     // ---- publish and history ---------------------------------------------------------------
@@ -190,7 +210,7 @@ public final class RedisBroker implements Broker {
                 channelOf(target), Codec.encode(notification), Bytes.utf8(clock.millis()),
                 Bytes.utf8(history ? options.historySize() : 0), Bytes.utf8(history ? options.historyTtl().toMillis() : 0),
                 Bytes.utf8(key == null ? 0 : Math.max(1, options.idempotencyWindow().toMillis())),
-                Bytes.utf8(positionTtl.toMillis()));
+                Bytes.utf8(positionTtl.toMillis()), Bytes.utf8(link.cluster() ? "1" : "0"));
         return r.thenApply(reply -> new PublishResult(Codec.position(Bytes.string((byte[]) reply.get(1))),
                 Bytes.number(reply.get(0)) == 1));
     }
@@ -235,10 +255,12 @@ public final class RedisBroker implements Broker {
         }
         Shard shard = link.shardOf(target.streamKey());
         byte[] channel = channelOf(target);
-        Follower f = new Follower(target, channel, shard);
-        Follower before = followers.putIfAbsent(Bytes.string(channel), f);
-        Follower now = before == null ? f : before;
-        CompletionStage<Void> subscribed = RedisLink.call(() -> shard.pubsub().async().subscribe(channel));
+        Follower now = followers.compute(Bytes.string(channel), (k, f) -> {
+            Follower out = f == null ? new Follower(target, channel, shard, laneOf(k)) : f;
+            out.wanted = true;
+            return out;
+        });
+        CompletionStage<Void> subscribed = link.subscribeStreams(shard, List.of(channel));
         // The position after the subscription took effect: what a link loss is repaired from
         // when no message of the stream arrived before it.
         subscribed.thenCompose(v -> read(target, new HistoryQuery(null, 0, false))).whenComplete((h, e) -> {
@@ -257,20 +279,30 @@ public final class RedisBroker implements Broker {
             return unavailable();
         }
         byte[] channel = channelOf(target);
-        Follower f = followers.remove(Bytes.string(channel));
-        if (f != null) {
-            synchronized (f) {
-                f.closed = true;
-                f.pending.clear();
-            }
-        }
+        String name = Bytes.string(channel);
+        followers.computeIfPresent(name, (k, f) -> {
+            f.wanted = false;
+            return f;
+        });
         Shard shard = link.shardOf(target.streamKey());
-        return RedisLink.call(() -> shard.pubsub().async().unsubscribe(channel));
+        // Publications made before the unsubscribe are still handed over: the follower goes
+        // once Redis confirmed it, after every message published before it.
+        return link.unsubscribeStreams(shard, List.of(channel)).whenComplete((v, e) ->
+                followers.computeIfPresent(name, (k, f) -> {
+                    if (f.wanted) {
+                        return f;
+                    }
+                    synchronized (f) {
+                        f.closed = true;
+                        f.pending.clear();
+                    }
+                    return null;
+                }));
     }
 
     // ---- delivery -----------------------------------------------------------------------------
 
-    private void onMessage(Shard shard, byte[] channel, byte[] message) {
+    private void onMessage(byte[] channel, byte[] message) {
         if (closed || handler == null) {
             return;
         }
@@ -286,6 +318,18 @@ public final class RedisBroker implements Broker {
         if (f == null) {
             return;
         }
+        try {
+            f.lane.execute(() -> deliver(f, message));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closed meanwhile
+        }
+    }
+
+    private ExecutorService laneOf(String channel) {
+        return lanes[(channel.hashCode() & 0x7fffffff) % lanes.length];
+    }
+
+    private void deliver(Follower f, byte[] message) {
         Codec.Message m;
         try {
             m = Codec.message(message);
@@ -363,7 +407,13 @@ public final class RedisBroker implements Broker {
         if (trigger != null) {
             f.pending.add(trigger);
         }
-        read(f.target, new HistoryQuery(since, REPAIR_MAX, false)).whenComplete((h, e) -> repaired(f, since, h, e));
+        read(f.target, new HistoryQuery(since, REPAIR_MAX, false)).whenComplete((h, e) -> {
+            try {
+                f.lane.execute(() -> repaired(f, since, h, e));
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // closed meanwhile
+            }
+        });
     }
 
     private void repaired(Follower f, StreamPosition since, HistoryResult h, Throwable e) {
@@ -440,7 +490,7 @@ public final class RedisBroker implements Broker {
             for (Shard s : link.shards()) {
                 if (!s.pubsub().isOpen()) {
                     if (lostShards.add(s)) {
-                        updateLink("Redis pub/sub connection lost (" + s + ")");
+                        updateLink("Redis pub/sub connection lost (shard " + s.index() + ")");
                     }
                 } else if (lostShards.contains(s)) {
                     resubscribe(s);
@@ -461,14 +511,11 @@ public final class RedisBroker implements Broker {
                 channels.add(f.channel);
             }
         }
-        if (shard.equals(link.home())) {
-            channels.add(controlChannel);
-            channels.add(replyChannel);
-        }
         try {
-            if (!channels.isEmpty()) {
-                RedisLink.call(() -> shard.pubsub().async().subscribe(channels.toArray(new byte[0][])))
-                        .toCompletableFuture().get(link.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            link.subscribeStreams(shard, channels).toCompletableFuture().get(link.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (shard.equals(link.home())) {
+                RedisLink.call(() -> shard.pubsub().async().subscribe(controlChannel, replyChannel)).toCompletableFuture()
+                        .get(link.timeout().toMillis(), TimeUnit.MILLISECONDS);
             }
         } catch (Exception e) {
             return; // the next heartbeat tries again
@@ -646,6 +693,9 @@ public final class RedisBroker implements Broker {
         closed = true;
         timer.shutdownNow();
         controlRunner.shutdownNow();
+        for (ExecutorService lane : lanes) {
+            lane.shutdownNow();
+        }
         Shard home = link.home();
         try {
             RedisLink.call(() -> home.commands().zrem(nodesKey, Bytes.utf8(nodeId))).toCompletableFuture()
@@ -656,14 +706,9 @@ public final class RedisBroker implements Broker {
         for (Shard s : link.shards()) {
             List<byte[]> channels = new ArrayList<>();
             followers.values().stream().filter(f -> f.shard.equals(s)).forEach(f -> channels.add(f.channel));
-            if (s.equals(home)) {
-                channels.add(controlChannel);
-                channels.add(replyChannel);
-            }
-            if (!channels.isEmpty()) {
-                RedisLink.call(() -> s.pubsub().async().unsubscribe(channels.toArray(new byte[0][])));
-            }
+            link.unsubscribeStreams(s, channels);
         }
+        RedisLink.call(() -> home.pubsub().async().unsubscribe(controlChannel, replyChannel));
         followers.clear();
         controls.values().forEach(p -> p.done.completeExceptionally(
                 new ServerException(ErrorCode.UNAVAILABLE, "broker is not running")));

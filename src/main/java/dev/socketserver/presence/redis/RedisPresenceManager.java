@@ -39,8 +39,23 @@ public final class RedisPresenceManager implements PresenceManager {
     private final RedisLink link;
     private final Duration ttl;
     private final Runnable onClose;
-    /** The incarnation of each node this manager refreshes. */
-    private final Map<String, String> incarnations = new ConcurrentHashMap<>();
+    /**
+     * The incarnation of each node this manager adds entries for: made on first use, so entries
+     * added before the node's first refresh carry the one that refresh makes live.
+     */
+    private final Map<String, Incarnation> incarnations = new ConcurrentHashMap<>();
+
+    /** @param confirmed a refresh has set it in Redis (a later refresh that finds it gone makes a new one) */
+    private record Incarnation(String id, boolean confirmed) {
+    }
+
+    private Incarnation incarnationOf(String nodeId) {
+        return incarnations.computeIfAbsent(nodeId, n -> new Incarnation(newId(), false));
+    }
+
+    private static String newId() {
+        return Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
+    }
     private volatile boolean closed;
 
     /** @param onClose run once on {@link #close()} (releases the shared connections when nothing else uses them) */
@@ -65,7 +80,7 @@ public final class RedisPresenceManager implements PresenceManager {
 
     @Override
     public CompletionStage<Void> add(String room, ClientInfo client) {
-        String inc = incarnations.getOrDefault(client.nodeId(), "");
+        String inc = incarnationOf(client.nodeId()).id();
         byte[] value = Bytes.utf8(client.nodeId() + "\n" + inc + "\n" + client.userId());
         Shard s = shardOf(room);
         return RedisLink.call(() -> s.commands().hset(roomKey(room), Bytes.utf8(client.clientId()), value)).thenApply(v -> null);
@@ -79,15 +94,18 @@ public final class RedisPresenceManager implements PresenceManager {
 
     @Override
     public CompletionStage<Boolean> refresh(String nodeId) {
-        String known = incarnations.getOrDefault(nodeId, "");
-        String fresh = Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
+        Incarnation known = incarnationOf(nodeId);
+        // The first refresh makes the incarnation its entries already carry live; a later one
+        // that finds the node dead starts a new incarnation, leaving the old entries dead.
+        String next = known.confirmed() ? newId() : known.id();
         CompletionStage<Long> r = link.eval(link.home(), REFRESH, ScriptOutputType.INTEGER,
-                new byte[][] {aliveKey(nodeId)}, Bytes.utf8(known), Bytes.utf8(fresh), Bytes.utf8(ttl.toMillis()));
+                new byte[][] {aliveKey(nodeId)}, Bytes.utf8(known.id()), Bytes.utf8(next), Bytes.utf8(ttl.toMillis()));
         return r.thenApply(alive -> {
             if (alive == 1) {
+                incarnations.replace(nodeId, known, new Incarnation(known.id(), true));
                 return true;
             }
-            incarnations.put(nodeId, fresh);
+            incarnations.put(nodeId, new Incarnation(next, true));
             return false;
         });
     }

@@ -3,7 +3,8 @@
 -- stream's ordering domain.
 -- KEYS[1] position hash (e: epoch, o: last offset), KEYS[2] history list, KEYS[3] idempotency key
 -- ARGV[1] channel, ARGV[2] encoded notification, ARGV[3] now (ms), ARGV[4] history size,
--- ARGV[5] history ttl (ms), ARGV[6] idempotency window (ms, 0: no key), ARGV[7] position ttl (ms)
+-- ARGV[5] history ttl (ms), ARGV[6] idempotency window (ms, 0: no key), ARGV[7] position ttl (ms),
+-- ARGV[8] 1: SPUBLISH (a Redis Cluster: the channel shares the stream's slot), else PUBLISH
 -- Returns {duplicate (0/1), "offset:epoch" or ""}.
 local now = tonumber(ARGV[3])
 local size = tonumber(ARGV[4])
@@ -51,7 +52,7 @@ if size > 0 and ttl > 0 then
   position = offset .. ':' .. epoch
 end
 
-redis.call('PUBLISH', ARGV[1], position .. '|' .. ARGV[2])
+redis.call(ARGV[8] == '1' and 'SPUBLISH' or 'PUBLISH', ARGV[1], position .. '|' .. ARGV[2])
 if window > 0 then
   redis.call('SET', KEYS[3], position, 'PX', window)
 end

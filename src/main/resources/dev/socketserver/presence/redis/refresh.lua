@@ -1,7 +1,8 @@
 -- A node's liveness: KEYS[1] holds its incarnation while it lives.
--- ARGV[1] the incarnation this manager knows ("" none), ARGV[2] a new one, ARGV[3] ttl (ms).
--- Returns 1 when the node was alive (its entries live on), else 0 (a new incarnation: the
--- entries of the old one are dead from now on, and the node adds its entries again).
+-- ARGV[1] the incarnation this manager knows, ARGV[2] the one to set if the node is not alive,
+-- ARGV[3] ttl (ms). Returns 1 when the node was alive (its entries live on), else 0 (ARGV[2]
+-- lives from now on: a new incarnation leaves the old one's entries dead, and the node adds its
+-- entries again).
 local current = redis.call('GET', KEYS[1])
 if current and current == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
