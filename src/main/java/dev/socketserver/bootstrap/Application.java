@@ -3,12 +3,10 @@ package dev.socketserver.bootstrap;
 import dev.socketserver.auth.ApiKeys;
 import dev.socketserver.auth.TokenVerifier;
 import dev.socketserver.auth.TokenVerifiers;
-import dev.socketserver.broker.memory.MemoryBroker;
 import dev.socketserver.config.Config;
 import dev.socketserver.config.ConfigException;
 import dev.socketserver.node.Node;
 import dev.socketserver.node.NodeOptions;
-import dev.socketserver.presence.memory.MemoryPresenceManager;
 import dev.socketserver.transport.demo.DemoServlet;
 import dev.socketserver.transport.grpc.GrpcEndpoint;
 import dev.socketserver.transport.api.BackendApi;
@@ -17,7 +15,6 @@ import dev.socketserver.transport.http.HealthServlet;
 import dev.socketserver.transport.http.HttpApiServlet;
 import dev.socketserver.transport.websocket.WebSocketGateway;
 import jakarta.servlet.ServletContext;
-import java.time.Clock;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -63,13 +60,12 @@ final class Application {
                         + " for the whole JVM (HEAP_GIVE_BACK=true; they were at the JVM's defaults)");
             }
         }
-        node = new Node(new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
+        Engine engine = Engine.of(config);
+        LOG.info("broker: " + engine.description() + "; node id " + config.nodeId());
+        node = new Node(config.nodeId(), new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
                 config.pongTimeout(), config.maxRoomsPerConnection(), config.maxConnections(),
                 config.maxConnectionsPerUser(), config.writerThreads(), config.publishBacklogBytes(), config.presenceTtl()),
-                new MemoryBroker(new MemoryBroker.Limits(config.history().maxStreams(), config.history().maxKeys(),
-                        config.history().metaTtl()), Clock.systemUTC()),
-                new MemoryPresenceManager(Clock.systemUTC(), config.presenceTtl()), config.history(),
-                config.presenceEventRooms());
+                engine.broker(), engine.presence(), config.history(), config.presenceEventRooms());
         ApiKeys apiKeys = new ApiKeys(config.apiKeys(), config.apiInsecure());
         BackendApi api = new BackendApi(node);
         grpc = new GrpcEndpoint(node, new NotificationGrpcService(api), apiKeys, config);

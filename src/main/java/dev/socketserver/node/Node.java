@@ -34,9 +34,11 @@ import dev.socketserver.presence.PresenceStats;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -91,7 +93,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder publications = new LongAdder();
     private final LongAdder deliveries = new LongAdder();
-    private final String nodeId = UUID.randomUUID().toString();
+    private final String nodeId;
     private final long startedNanos = System.nanoTime();
     private volatile boolean serving;
     private volatile boolean draining;
@@ -104,6 +106,16 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
      */
     public Node(NodeOptions options, Broker broker, PresenceManager presence, HistorySettings history,
                 List<String> presenceEventRooms) {
+        this(UUID.randomUUID().toString(), options, broker, presence, history, presenceEventRooms);
+    }
+
+    /**
+     * @param nodeId this node's id among the nodes sharing the broker (presence entries and
+     *               {@code Info} name it); must be unique among them
+     */
+    public Node(String nodeId, NodeOptions options, Broker broker, PresenceManager presence, HistorySettings history,
+                List<String> presenceEventRooms) {
+        this.nodeId = Identifiers.validate("nodeId", nodeId);
         this.options = Objects.requireNonNull(options, "options");
         this.broker = Objects.requireNonNull(broker, "broker");
         this.presence = Objects.requireNonNull(presence, "presence");
@@ -409,13 +421,22 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         if (!joined(client, room)) {
             throw closedClient();
         }
-        CompletionStage<Void> live = whenFollowed(target, null, () -> left(client, room));
+        Runnable undo = () -> left(client, room);
+        // An enter answered with an error leaves the client out of the room, also when only the
+        // position could not be read (an engine that timed out): it would otherwise receive the
+        // room's notifications after being told it is not in it.
+        CompletionStage<StreamPosition> entered = whenFollowed(target, null, undo)
+                .thenCompose(v -> position(target).whenComplete((p, e) -> {
+                    if (e != null) {
+                        undo.run();
+                    }
+                }));
         if (since != null) {
             // Already a member: it misses nothing, so it is recovered if its position is current.
-            return live.thenCompose(v -> position(target)).thenApply(p -> new EnterResult(p,
+            return entered.thenApply(p -> new EnterResult(p,
                     p != null && p.epoch().equals(since.epoch()) && p.offset() == since.offset()));
         }
-        return live.thenCompose(v -> position(target)).thenApply(p -> new EnterResult(p, null));
+        return entered.thenApply(p -> new EnterResult(p, null));
     }
 
     private CompletionStage<StreamPosition> position(Target target) {
@@ -542,24 +563,35 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
                 replies.stream().mapToInt(r -> ((ControlReply.Connections) r).count()).sum());
     }
 
-    /** This node's id and uptime, with the counts of every node summed. */
+    /**
+     * This node's id and uptime, every node's figures and the cluster's totals (see
+     * {@link NodeInfo} for what each total means). Asks every node twice at once: for its
+     * statistics and for its room names, so a room on several nodes counts once.
+     */
     public CompletionStage<NodeInfo> info() {
-        return broker.control(new ControlCommand.Info()).thenApply(replies -> {
+        CompletableFuture<List<ControlReply>> stats = broker.control(new ControlCommand.Info()).toCompletableFuture();
+        CompletableFuture<List<ControlReply>> rooms = broker.control(new ControlCommand.Rooms("")).toCompletableFuture();
+        return stats.thenCombine(rooms, (statReplies, roomReplies) -> {
+            List<NodeInfo.Member> members = new ArrayList<>();
             int clients = 0;
             int users = 0;
-            int rooms = 0;
             long published = 0;
             long delivered = 0;
-            for (ControlReply r : replies) {
+            for (ControlReply r : statReplies) {
                 ControlReply.Stats s = (ControlReply.Stats) r;
+                members.add(new NodeInfo.Member(s.nodeId(), Duration.ofMillis(s.uptimeMillis()), s.clients(), s.users(),
+                        s.rooms(), s.publications(), s.deliveries()));
                 clients += s.clients();
                 users += s.users();
-                rooms += s.rooms();
                 published += s.publications();
                 delivered += s.deliveries();
             }
-            return new NodeInfo(nodeId, Duration.ofNanos(System.nanoTime() - startedNanos), clients, users, rooms,
-                    published, delivered);
+            Set<String> names = new HashSet<>();
+            for (ControlReply r : roomReplies) {
+                names.addAll(((ControlReply.Rooms) r).rooms().keySet());
+            }
+            return new NodeInfo(nodeId, Duration.ofNanos(System.nanoTime() - startedNanos), clients, users,
+                    names.size(), published, delivered, members);
         });
     }
 

@@ -1,6 +1,8 @@
 package dev.socketserver.bench;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,11 +48,15 @@ public final class Bench {
         private final BenchOptions opts;
         private final Stats stats = new Stats();
         private final ProcStats proc;
+        private final List<ProcStats> nodes;
+        private final ProcStats redis;
         private final JsonLine out = new JsonLine();
 
         Run(BenchOptions opts) {
             this.opts = opts;
             this.proc = opts.serverPid > 0 ? new ProcStats(opts.serverPid) : null;
+            this.nodes = opts.nodePids.stream().map(ProcStats::new).toList();
+            this.redis = opts.redisPid > 0 ? new ProcStats(opts.redisPid) : null;
         }
 
         String call() throws Exception {
@@ -115,6 +121,8 @@ public final class Bench {
                     log("warm-up: " + stats.warmupReceived() + " of " + expected + " deliveries");
                 }
                 long[] cpu0 = proc != null ? proc.userSystemTicks() : null;
+                long[] nodes0 = nodes.stream().mapToLong(ProcStats::cpuTicks).toArray();
+                long redis0 = redis != null ? redis.cpuTicks() : 0;
                 long[] self0 = ProcStats.selfUserSystemTicks();
                 long reads0 = stats.reads();
                 java.util.Map<String, Long> threads0 = ProcStats.selfTicksByThread();
@@ -131,6 +139,8 @@ public final class Bench {
                 awaitDeliveries(stats::received, expected);
                 long t1 = System.nanoTime();
                 long[] cpu1 = proc != null ? proc.userSystemTicks() : null;
+                long[] nodes1 = nodes.stream().mapToLong(ProcStats::cpuTicks).toArray();
+                long redis1 = redis != null ? redis.cpuTicks() : 0;
                 long[] self1 = ProcStats.selfUserSystemTicks();
                 long reads1 = stats.reads();
                 java.util.Map<String, Long> threads1 = ProcStats.selfTicksByThread();
@@ -164,6 +174,23 @@ public final class Bench {
                     out.put("server_cpu_s", cpuSeconds).put("server_cpu_sys_pct_of_cpu", 100 * sys / Math.max(cpuSeconds, 1e-9))
                             .put("server_cpu_us_per_delivery", cpuSeconds * 1e6 / Math.max(1, s.received))
                             .put("server_cpu_pct", 100 * cpuSeconds / wall);
+                }
+                if (!nodes.isEmpty()) {
+                    // Connections are split evenly over the nodes, so each delivers its share.
+                    double share = s.received / (double) nodes.size();
+                    List<Double> perDelivery = new ArrayList<>();
+                    List<Double> pct = new ArrayList<>();
+                    for (int i = 0; i < nodes.size(); i++) {
+                        double sec = (nodes1[i] - nodes0[i]) / (double) nodes.get(i).clockTick;
+                        perDelivery.add(sec * 1e6 / Math.max(1, share));
+                        pct.add(100 * sec / wall);
+                    }
+                    out.put("node_cpu_us_per_delivery", perDelivery).put("node_cpu_pct", pct);
+                }
+                if (redis != null) {
+                    double sec = (redis1 - redis0) / (double) redis.clockTick;
+                    out.put("redis_cpu_s", sec).put("redis_cpu_us_per_publication", sec * 1e6 / Math.max(1, published))
+                            .put("redis_cpu_pct", 100 * sec / wall);
                 }
                 double clientCpu = (self1[0] + self1[1] - self0[0] - self0[1]) / (double) ProcStats.clockTick();
                 double clientSys = (self1[1] - self0[1]) / (double) ProcStats.clockTick();

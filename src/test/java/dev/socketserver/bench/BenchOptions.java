@@ -28,6 +28,11 @@ final class BenchOptions {
     String secret = DEV_SECRET;
     String apiKey;
     long serverPid = 0;
+    /** Every node's WebSocket port (--ws-ports); one entry, {@link #wsPort}, unless several nodes. */
+    List<Integer> wsPorts = new ArrayList<>();
+    /** PIDs of the cluster's nodes (--node-pids), whose CPU is reported per node. */
+    List<Long> nodePids = new ArrayList<>();
+    long redisPid = 0;
     boolean gcBeforeRss;
     int stall = 0;
     int stallRcvBuf = 4096;
@@ -60,6 +65,9 @@ final class BenchOptions {
             "  --secret S             HS256 secret for connection tokens (default: the dev secret)",
             "  --api-key K            send 'authorization: Bearer K' on gRPC calls",
             "  --server-pid PID       measure server CPU per delivery and RSS per connection",
+            "  --ws-ports P1,P2,..    several nodes: connection i goes to port i mod N (--client-threads a multiple of N)",
+            "  --node-pids A,B,..     several nodes: CPU per delivery of each (its connections' share of the deliveries)",
+            "  --redis-pid PID        Redis CPU per publication",
             "  --gc-before-rss        run 'jcmd PID GC.run' before each RSS reading (also reports heap used)",
             "  --stall N              the first N connections stop reading after subscribing",
             "  --stall-rcvbuf B       SO_RCVBUF of stalled connections (default 4096)",
@@ -116,6 +124,9 @@ final class BenchOptions {
                 case "--secret" -> o.secret = v;
                 case "--api-key" -> o.apiKey = v;
                 case "--server-pid" -> o.serverPid = Long.parseLong(v);
+                case "--ws-ports" -> o.wsPorts = parseList(v).stream().map(Integer::valueOf).toList();
+                case "--node-pids" -> o.nodePids = parseList(v).stream().map(Long::valueOf).toList();
+                case "--redis-pid" -> o.redisPid = Long.parseLong(v);
                 case "--stall" -> o.stall = Integer.parseInt(v);
                 case "--stall-rcvbuf" -> o.stallRcvBuf = Integer.parseInt(v);
                 case "--connect-concurrency" -> o.connectConcurrency = Integer.parseInt(v);
@@ -132,7 +143,26 @@ final class BenchOptions {
         return o;
     }
 
+    private static List<String> parseList(String v) {
+        List<String> out = new ArrayList<>();
+        for (String part : v.split(",")) {
+            if (!part.isBlank()) {
+                out.add(part.trim());
+            }
+        }
+        return out;
+    }
+
     private void validate() {
+        if (wsPorts.isEmpty()) {
+            wsPorts = List.of(wsPort);
+        }
+        if (clientThreads % wsPorts.size() != 0) {
+            throw new IllegalArgumentException("--client-threads must be a multiple of the number of --ws-ports");
+        }
+        if (!nodePids.isEmpty() && nodePids.size() != wsPorts.size()) {
+            throw new IllegalArgumentException("--node-pids needs one PID per --ws-ports entry");
+        }
         if (!host.startsWith("127.") && !host.equals("localhost")) {
             throw new IllegalArgumentException("--host must be a loopback address (127.x or localhost)");
         }

@@ -48,4 +48,18 @@ class BenchParsingTest {
             assertTrue(v < 128 ? mid == v : Math.abs(mid - v) / v < 0.02, v + " -> " + mid);
         }
     }
+
+    @Test
+    void severalNodesTakeOnePortAndOnePidEachAndThreadsInMultiplesOfThem() {
+        BenchOptions o = BenchOptions.parse(new String[] {"--ws-ports", "3101,3102", "--node-pids", "11,12",
+                "--client-threads", "4", "--redis-pid", "13"});
+        assertEquals(java.util.List.of(3101, 3102), o.wsPorts);
+        assertEquals(java.util.List.of(11L, 12L), o.nodePids);
+        assertEquals(13L, o.redisPid);
+        assertEquals(java.util.List.of(3003), BenchOptions.parse(new String[0]).wsPorts, "one node: --ws-port");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(
+                new String[] {"--ws-ports", "3101,3102", "--client-threads", "3"}));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(
+                new String[] {"--ws-ports", "3101,3102", "--node-pids", "11"}));
+    }
 }

@@ -45,13 +45,14 @@ final class ClientFleet implements AutoCloseable {
                 ? ("{\"id\":1,\"action\":\"enter\",\"room\":\"" + opts.room + "\"}").getBytes(StandardCharsets.UTF_8)
                 : null;
         ClientThread.warmUp(500_000);
-        InetSocketAddress server = new InetSocketAddress(opts.host, opts.wsPort);
         sources = new InetSocketAddress[opts.sources];
         for (int i = 0; i < sources.length; i++) {
             sources[i] = new InetSocketAddress("127.0.0." + (i + 1), 0);
         }
         threads = new ClientThread[opts.clientThreads];
         for (int i = 0; i < threads.length; i++) {
+            // Thread i serves node i mod N, so connection i (on thread i mod T) is on node i mod N.
+            InetSocketAddress server = new InetSocketAddress(opts.host, opts.wsPorts.get(i % opts.wsPorts.size()));
             threads[i] = new ClientThread("bench-ws-" + i, stats, server, opts.stallRcvBuf, enter, permits, stalledClosed);
             threads[i].start();
         }
@@ -69,9 +70,9 @@ final class ClientFleet implements AutoCloseable {
             String user = Bench.userId(i);
             String token = Tokens.hs256(opts.secret, c -> c.subject(user).expirationTime(exp));
             String key = Handshake.newKey();
-            byte[] request = Handshake.request(opts.host, opts.wsPort,
-                    path + URLEncoder.encode(token, StandardCharsets.US_ASCII), key);
             ClientThread t = threads[i % threads.length];
+            byte[] request = Handshake.request(opts.host, opts.wsPorts.get(i % threads.length % opts.wsPorts.size()),
+                    path + URLEncoder.encode(token, StandardCharsets.US_ASCII), key);
             BenchConnection c = new BenchConnection(t, i < opts.stall, request, key);
             c.permitHeld = true;
             if (c.stalled) {

@@ -2,7 +2,7 @@ package dev.socketserver.bench;
 
 import java.util.Map;
 
-/** Builds the one-line JSON report (flat values, nested maps of counters). */
+/** Builds the one-line JSON report (flat values, lists, nested maps of counters). */
 final class JsonLine {
     private final StringBuilder sb = new StringBuilder("{");
 
@@ -36,6 +36,15 @@ final class JsonLine {
                 value(e.getValue());
             }
             sb.append('}');
+        } else if (v instanceof java.util.List<?> l) {
+            sb.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                value(l.get(i));
+            }
+            sb.append(']');
         } else {
             quote(v.toString());
         }

@@ -255,6 +255,10 @@ class ApiIT {
             InfoResponse info = grpc.stub().info(InfoRequest.getDefaultInstance());
             assertTrue(info.getNumClients() >= 2);
             assertFalse(info.getNodeId().isEmpty());
+            assertEquals(1, info.getNodesCount(), "one node");
+            assertEquals(info.getNodeId(), info.getNodes(0).getNodeId());
+            assertEquals(info.getNumClients(), info.getNodes(0).getNumClients());
+            assertTrue(info.getNumRooms() >= 2);
             HttpApi.Response hi = HttpApi.post(server.port(), "Info", "{}");
             assertEquals(info.getNodeId(), hi.body().getString("nodeId"));
         }

@@ -91,9 +91,20 @@ class NodeClusterTest {
         Map<String, ClientInfo> here = join(a.presence("s"));
         assertEquals(Set.of(a.nodeId(), b.nodeId()), Set.of(here.get(onA.id()).nodeId(), here.get(onB.id()).nodeId()));
         assertEquals(Map.of("s", 2), join(b.rooms("s*")));
+        join(a.enter(onA, "only-a", null));
         NodeInfo info = join(a.info());
         assertEquals(a.nodeId(), info.nodeId());
         assertEquals(3, info.clients(), "counts of both nodes");
+        assertEquals(2, info.rooms(), "room s is on both nodes and counts once; only-a once");
+        assertEquals(3, info.users(), "carol on a, carol and dave on b: each node's users, summed");
+        assertEquals(List.of(a.nodeId(), b.nodeId()).stream().sorted().toList(),
+                info.nodes().stream().map(NodeInfo.Member::nodeId).toList());
+        NodeInfo.Member ofB = info.nodes().stream().filter(m -> m.nodeId().equals(b.nodeId())).findFirst().orElseThrow();
+        assertEquals(2, ofB.clients());
+        assertEquals(2, ofB.users());
+        assertEquals(1, ofB.rooms());
+        assertEquals(b.nodeId(), join(b.info()).nodeId(), "the node asked names itself");
+        a.leave(onA, "only-a");
         assertEquals(2, join(b.unsubscribeUser("carol", "s")));
         assertEquals(Set.of(), onA.rooms());
         assertEquals(Map.of(), join(a.rooms(null)));

@@ -10,6 +10,8 @@ import dev.socketserver.broker.Broker;
 import dev.socketserver.broker.PublishResult;
 import dev.socketserver.broker.memory.MemoryBroker;
 import dev.socketserver.config.HistorySettings;
+import dev.socketserver.error.ErrorCode;
+import dev.socketserver.error.ServerException;
 import dev.socketserver.hub.Client;
 import dev.socketserver.message.Notification;
 import dev.socketserver.message.StreamPosition;
@@ -107,6 +109,29 @@ class NodeRecoveryTest {
         assertEquals(second, again.position());
         publish("q", "c", "3");
         assertReceived(List.of("b", "c"), t);
+    }
+
+    /**
+     * An enter whose position cannot be read (the engine timed out) answers an error and leaves
+     * the client out of the room: it gets none of the room's notifications.
+     */
+    @Test
+    void anEnterThatFailsOnItsPositionLeavesTheClientOutOfTheRoom() {
+        GatedBroker broker = new GatedBroker();
+        Node n = node(64 * 1024, 1000, broker);
+        TestTransport t = new TestTransport();
+        Client c = n.connect("u", t);
+        broker.failing = true;
+        java.util.concurrent.CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.CompletionException.class, () -> join(n.enter(c, "pos-fails", null)));
+        assertEquals(ErrorCode.UNAVAILABLE, ((ServerException) e.getCause()).code());
+        assertEquals(java.util.Set.of(), c.rooms());
+        broker.failing = false;
+        publish("pos-fails", "after", "0");
+        join(n.publish(Target.user("u"), new Notification("info", "marker", "0")));
+        // The marker comes after the room's publication; the frames in between, if any, are checked below.
+        await().atMost(Duration.ofSeconds(10)).until(() -> !t.framesNow().isEmpty());
+        assertEquals(List.of("marker"), entityIds(t), "the room's notification did not reach it");
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.socketserver.message.Notification;
 import dev.socketserver.message.Publication;
 import dev.socketserver.message.Target;
 import dev.socketserver.node.Node;
+import dev.socketserver.node.NodeInfo;
 import dev.socketserver.transport.grpc.proto.ClientInfo;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
 import dev.socketserver.transport.grpc.proto.DisconnectResponse;
@@ -19,6 +20,7 @@ import dev.socketserver.transport.grpc.proto.HistoryRequest;
 import dev.socketserver.transport.grpc.proto.HistoryResponse;
 import dev.socketserver.transport.grpc.proto.InfoRequest;
 import dev.socketserver.transport.grpc.proto.InfoResponse;
+import dev.socketserver.transport.grpc.proto.NodeStats;
 import dev.socketserver.transport.grpc.proto.Message;
 import dev.socketserver.transport.grpc.proto.MessageWithRoom;
 import dev.socketserver.transport.grpc.proto.MessageWithUser;
@@ -200,9 +202,17 @@ public final class BackendApi {
     }
 
     public CompletionStage<InfoResponse> info(InfoRequest request) {
-        return guarded(() -> node.info().thenApply(i -> InfoResponse.newBuilder().setNodeId(i.nodeId())
-                .setUptimeSeconds(i.uptime().toSeconds()).setNumClients(i.clients()).setNumUsers(i.users())
-                .setNumRooms(i.rooms()).setPublications(i.publications()).setDeliveries(i.deliveries()).build()));
+        return guarded(() -> node.info().thenApply(i -> {
+            InfoResponse.Builder b = InfoResponse.newBuilder().setNodeId(i.nodeId())
+                    .setUptimeSeconds(i.uptime().toSeconds()).setNumClients(i.clients()).setNumUsers(i.users())
+                    .setNumRooms(i.rooms()).setPublications(i.publications()).setDeliveries(i.deliveries());
+            for (NodeInfo.Member m : i.nodes()) {
+                b.addNodes(NodeStats.newBuilder().setNodeId(m.nodeId()).setUptimeSeconds(m.uptime().toSeconds())
+                        .setNumClients(m.clients()).setNumUsers(m.users()).setNumRooms(m.rooms())
+                        .setPublications(m.publications()).setDeliveries(m.deliveries()));
+            }
+            return b.build();
+        }));
     }
 
     private static StreamPosition toProto(dev.socketserver.message.StreamPosition p) {

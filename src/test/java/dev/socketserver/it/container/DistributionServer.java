@@ -52,6 +52,7 @@ public abstract class DistributionServer implements AutoCloseable {
     private final Map<String, String> env = new java.util.HashMap<>(TEST_ENV);
     private Process process;
     private StopResult stopped;
+    private Duration readyTimeout = READY_TIMEOUT;
 
     protected DistributionServer(String name) {
         this.name = name;
@@ -78,6 +79,12 @@ public abstract class DistributionServer implements AutoCloseable {
         return this;
     }
 
+    /** How long {@link #start} waits for the WAR (default {@link #READY_TIMEOUT}); call before it. */
+    public final DistributionServer withReadyTimeout(Duration timeout) {
+        readyTimeout = timeout;
+        return this;
+    }
+
     /** Starts the process and waits until the WAR answers on both ports. */
     public final DistributionServer start() throws IOException, InterruptedException {
         Files.createDirectories(dir);
@@ -100,7 +107,7 @@ public abstract class DistributionServer implements AutoCloseable {
     private void awaitReady() {
         try {
             await("the WAR answering on ports " + httpPort + " and " + secondPort)
-                    .atMost(READY_TIMEOUT)
+                    .atMost(readyTimeout)
                     .pollInterval(Duration.ofMillis(250))
                     .until(() -> {
                         if (!process.isAlive()) {
@@ -110,7 +117,7 @@ public abstract class DistributionServer implements AutoCloseable {
                         return answersAsApp(httpPort) && answersAsApp(secondPort);
                     });
         } catch (ConditionTimeoutException e) {
-            throw new IllegalStateException(name + " not ready within " + READY_TIMEOUT + "; log " + log
+            throw new IllegalStateException(name + " not ready within " + readyTimeout + "; log " + log
                     + ":\n" + tail(60), e);
         }
     }
@@ -188,6 +195,26 @@ public abstract class DistributionServer implements AutoCloseable {
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         return stopped = new StopResult(graceful, process.isAlive() ? -1 : process.exitValue(), took);
+    }
+
+    /**
+     * Kills the server's JVM with SIGKILL, as a crashed machine would end it: no shutdown hook,
+     * no close frame, no goodbye to the broker. Later {@link #stop()} calls do nothing.
+     */
+    public synchronized void kill() throws InterruptedException {
+        if (process == null || stopped != null) {
+            return;
+        }
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(name + " still runs 10 s after SIGKILL");
+        }
+        stopped = new StopResult(false, process.exitValue(), Duration.ZERO);
+    }
+
+    /** The server JVM's process id. */
+    public long pid() {
+        return process.pid();
     }
 
     @Override

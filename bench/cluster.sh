@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The Redis engine's benchmark (docs/PERFORMANCE.md, "Redis engine"): in one run, for each
+# repetition and each load (full speed, then a fixed rate),
+#   single : one node, memory broker (BROKER=memory), every subscriber on it;
+#   cluster: two nodes (BROKER=redis) on one redis-server started here, the subscribers split
+#            evenly over the two, the publisher calling the first node.
+# Every server is the WAR in embedded Jetty (dev.socketserver.DevServer) as its own JVM, fresh
+# for each measurement; Redis is a fresh redis-server (no persistence) on a free port, so its
+# CPU (/proc/PID/stat) is this benchmark's only. One JSON line per measurement, with "label"
+# "<single|cluster>-<full|rate>"; the cluster's lines add node_cpu_us_per_delivery (per node)
+# and redis_cpu_us_per_publication.
+#
+#   bench/cluster.sh [Bench options...]     default: --connections 1000 --mode room
+#
+# Environment: REPEAT (default 3), SKIP_BUILD=1, FULL_MESSAGES (3000), RATE (100), RATE_MESSAGES
+# (1000), SERVER_HEAP (1g), BENCH_HEAP (2g), RESULTS (target/bench/cluster.jsonl), PORT_BASE (3100).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REPEAT=${REPEAT:-3}
+SERVER_HEAP=${SERVER_HEAP:-1g}
+BENCH_HEAP=${BENCH_HEAP:-2g}
+FULL_MESSAGES=${FULL_MESSAGES:-3000}
+RATE=${RATE:-100}
+RATE_MESSAGES=${RATE_MESSAGES:-1000}
+PORT_BASE=${PORT_BASE:-3100}
+OUT=target/bench
+RESULTS=${RESULTS:-$OUT/cluster.jsonl}
+mkdir -p "$OUT"
+command -v redis-server >/dev/null || { echo "cluster.sh: needs redis-server (apt-get install redis-server)" >&2; exit 1; }
+
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ]; then ulimit -n 1048576 2>/dev/null || true; else ulimit -n "$hard"; fi
+
+if [ "${SKIP_BUILD:-}" != 1 ] || [ ! -f "$OUT/classpath.txt" ]; then
+  echo "cluster.sh: building (mvn package, test classpath)" >&2
+  mvn -q -B -DskipTests package
+  mvn -q -B dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" -Dmdep.includeScope=test
+fi
+CP="target/test-classes:target/classes:$(cat "$OUT/classpath.txt")"
+
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  PIDS=()
+}
+trap cleanup EXIT INT TERM
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_node NAME HTTP_PORT GRPC_PORT [VAR=VALUE...]  -> sets NODE_PID
+start_node() {
+  local name=$1 http=$2 grpc=$3
+  shift 3
+  local p log="$OUT/cluster-$name.log"
+  for p in "$http" "$grpc"; do
+    if port_busy "$p"; then echo "cluster.sh: port $p is in use (set PORT_BASE)" >&2; exit 1; fi
+  done
+  # shellcheck disable=SC2086
+  env HTTP_PORT="$http" GRPC_PORT="$grpc" PING_INTERVAL=1h "$@" \
+    java -Xmx"$SERVER_HEAP" -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -cp "$CP" \
+    -Dsocketserver.war=target/socket-server.war dev.socketserver.DevServer >"$log" 2>&1 &
+  NODE_PID=$!
+  PIDS+=("$NODE_PID")
+  for _ in $(seq 1 600); do
+    grep -q "is up" "$log" 2>/dev/null && return 0
+    kill -0 "$NODE_PID" 2>/dev/null || { echo "cluster.sh: $name died:" >&2; tail -30 "$log" >&2; exit 1; }
+    sleep 0.2
+  done
+  echo "cluster.sh: $name did not start in 120 s" >&2; tail -30 "$log" >&2; exit 1
+}
+
+start_redis() {
+  REDIS_PORT=$((PORT_BASE + 10))
+  if port_busy "$REDIS_PORT"; then echo "cluster.sh: port $REDIS_PORT is in use" >&2; exit 1; fi
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+    >"$OUT/cluster-redis.log" 2>&1 &
+  REDIS_PID=$!
+  PIDS+=("$REDIS_PID")
+  for _ in $(seq 1 50); do
+    redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
+    sleep 0.1
+  done
+  echo "cluster.sh: redis-server did not answer" >&2; exit 1
+}
+
+bench() {
+  local label=$1
+  shift
+  # shellcheck disable=SC2086
+  java -Xmx"$BENCH_HEAP" -XX:+UseParallelGC -cp "$CP" dev.socketserver.bench.Bench --label "$label" "$@"
+}
+
+loads=("full:--messages $FULL_MESSAGES --inflight 64" "rate:--messages $RATE_MESSAGES --rate $RATE --warmup-rate $RATE")
+user_args=("$@")
+[ ${#user_args[@]} -gt 0 ] || user_args=(--connections 1000 --mode room)
+
+for ((rep = 1; rep <= REPEAT; rep++)); do
+  for load in "${loads[@]}"; do
+    name=${load%%:*}
+    # shellcheck disable=SC2206
+    load_args=(${load#*:})
+    echo "cluster.sh: [$rep/$REPEAT] $name: single node, memory broker" >&2
+    start_node single $((PORT_BASE)) $((PORT_BASE + 1)) BROKER=memory
+    single_pid=$NODE_PID
+    sleep 1
+    line=$(bench "single-$name" --ws-port $((PORT_BASE)) --grpc-port $((PORT_BASE + 1)) --server-pid "$single_pid" \
+      --client-threads 2 "${load_args[@]}" "${user_args[@]}")
+    cleanup
+    echo "$line"; echo "$line" >>"$RESULTS"
+
+    echo "cluster.sh: [$rep/$REPEAT] $name: two nodes on Redis" >&2
+    start_redis
+    prefix="bench-$RANDOM$RANDOM"
+    start_node n1 $((PORT_BASE + 2)) $((PORT_BASE + 3)) BROKER=redis NODE_ID=n1 \
+      REDIS_ADDRESSES="redis://127.0.0.1:$REDIS_PORT" REDIS_PREFIX="$prefix"
+    n1=$NODE_PID
+    start_node n2 $((PORT_BASE + 4)) $((PORT_BASE + 5)) BROKER=redis NODE_ID=n2 \
+      REDIS_ADDRESSES="redis://127.0.0.1:$REDIS_PORT" REDIS_PREFIX="$prefix"
+    n2=$NODE_PID
+    sleep 1
+    line=$(bench "cluster-$name" --ws-ports $((PORT_BASE + 2)),$((PORT_BASE + 4)) --grpc-port $((PORT_BASE + 3)) \
+      --node-pids "$n1,$n2" --redis-pid "$REDIS_PID" --client-threads 2 "${load_args[@]}" "${user_args[@]}")
+    cleanup
+    echo "$line"; echo "$line" >>"$RESULTS"
+  done
+done
