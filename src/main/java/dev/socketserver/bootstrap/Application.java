@@ -6,15 +6,18 @@ import dev.socketserver.auth.TokenVerifiers;
 import dev.socketserver.broker.memory.MemoryBroker;
 import dev.socketserver.config.Config;
 import dev.socketserver.config.ConfigException;
+import dev.socketserver.metrics.PrometheusMetrics;
 import dev.socketserver.node.Node;
 import dev.socketserver.node.NodeOptions;
 import dev.socketserver.presence.memory.MemoryPresenceManager;
+import dev.socketserver.stats.Stats;
 import dev.socketserver.transport.demo.DemoServlet;
 import dev.socketserver.transport.grpc.GrpcEndpoint;
 import dev.socketserver.transport.api.BackendApi;
 import dev.socketserver.transport.grpc.NotificationGrpcService;
 import dev.socketserver.transport.http.HealthServlet;
 import dev.socketserver.transport.http.HttpApiServlet;
+import dev.socketserver.transport.http.MetricsServlet;
 import dev.socketserver.transport.websocket.WebSocketGateway;
 import jakarta.servlet.ServletContext;
 import java.time.Clock;
@@ -69,16 +72,19 @@ final class Application {
                 new MemoryBroker(new MemoryBroker.Limits(config.history().maxStreams(), config.history().maxKeys(),
                         config.history().metaTtl()), Clock.systemUTC()),
                 new MemoryPresenceManager(Clock.systemUTC(), config.presenceTtl()), config.history(),
-                config.presenceEventRooms());
+                config.presenceEventRooms(), config.metricsEnabled() ? Stats.create() : Stats.disabled());
         ApiKeys apiKeys = new ApiKeys(config.apiKeys(), config.apiInsecure());
         BackendApi api = new BackendApi(node);
         grpc = new GrpcEndpoint(node, new NotificationGrpcService(api), apiKeys, config);
         grpc.install(context);
         new HttpApiServlet(api, apiKeys, new HttpApiServlet.Limits(config.maxPublishBytes(),
-                config.apiBodyTimeout(), config.apiMaxInFlight())).install(context);
+                config.apiBodyTimeout(), config.apiMaxInFlight()), node.stats()).install(context);
         ws = new WebSocketGateway(node, verifier, config);
         ws.install(context);
         new HealthServlet(node).install(context);
+        if (config.metricsEnabled()) {
+            new MetricsServlet(new PrometheusMetrics(node), apiKeys, config.metricsPublic()).install(context);
+        }
         if (config.demoEnabled()) {
             DemoServlet.install(context);
         }

@@ -43,7 +43,9 @@ public record Config(
         List<String> presenceEventRooms,
         Duration presenceTtl,
         boolean heapGiveBack,
-        boolean demoEnabled) {
+        boolean demoEnabled,
+        boolean metricsEnabled,
+        boolean metricsPublic) {
 
     /** Who may enter which room. */
     public enum RoomsPolicy {
@@ -117,7 +119,9 @@ public record Config(
                 s.list("PRESENCE_EVENTS"),
                 s.duration("PRESENCE_TTL", Duration.ofSeconds(60), Duration.ofSeconds(3), Duration.ofHours(1)),
                 s.bool("HEAP_GIVE_BACK", false),
-                s.bool("DEMO_ENABLED", false));
+                s.bool("DEMO_ENABLED", false),
+                s.bool("METRICS_ENABLED", true),
+                s.bool("METRICS_PUBLIC", false));
         if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
             // Checked here too (the verifier checks it again), so that one start lists it with the rest.
             s.problems().add("AUTH_JWT_SECRET: must be at least 32 bytes (256 bits)");
