@@ -169,11 +169,6 @@ final class ServerMetrics {
                             .build())
                     .build();
         }
-
-        @Override
-        public String getPrometheusName() {
-            return "socketserver_broker_publish_duration_seconds";
-        }
     }
 
     /**
@@ -205,11 +200,6 @@ final class ServerMetrics {
                             .sum(sum[0])
                             .build())
                     .build();
-        }
-
-        @Override
-        public String getPrometheusName() {
-            return "socketserver_client_queue_bytes";
         }
     }
 }

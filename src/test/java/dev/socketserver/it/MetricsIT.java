@@ -114,8 +114,10 @@ class MetricsIT {
                             .setMessage(GrpcClient.info("m3", "x")).setRoom(room).build()));
             assertEquals(Status.Code.UNAUTHENTICATED, noKey.getStatus().getCode());
             // One through the HTTP API, and an HTTP call to a method that does not exist.
-            assertEquals(200, HttpApi.post(server.port(), "Publish", "{\"message\":{\"entityId\":\"m4\",\"body\":\"hi\"},"
-                    + "\"room\":\"" + room + "\"}").status());
+            HttpApi.Response viaHttp = HttpApi.post(server.port(), "Publish", "{\"message\":"
+                    + ApiIT.messageJson("m4", "hi") + ",\"room\":\"" + room + "\"}");
+            assertEquals(200, viaHttp.status(), String.valueOf(viaHttp.body()));
+            assertEquals(400, HttpApi.post(server.port(), "Publish", "{\"message\":{\"body\":1}}").status());
             received.add(client.next());
             assertEquals(404, HttpApi.post(server.port(), "Nope", "{}").status());
 
@@ -124,6 +126,7 @@ class MetricsIT {
             moved(before, "socketserver_api_calls_total{api=\"grpc\",method=\"Publish\",status=\"UNAUTHENTICATED\"}", 1);
             moved(before, "socketserver_api_calls_total{api=\"http\",method=\"Publish\",status=\"200\"}", 1);
             moved(before, "socketserver_api_calls_total{api=\"http\",method=\"unknown\",status=\"404\"}", 1);
+            moved(before, "socketserver_api_calls_total{api=\"http\",method=\"Publish\",status=\"400\"}", 1);
             moved(before, "socketserver_publications_total", 2);
             moved(before, "socketserver_deliveries_total", 2);
             moved(before, "socketserver_broker_publish_duration_seconds_count", 2);

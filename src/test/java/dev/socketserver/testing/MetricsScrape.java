@@ -76,7 +76,7 @@ public record MetricsScrape(int status, String contentType, String body, Map<Str
                 throw new AssertionError("not a sample line: " + line);
             }
             String key = m.group(1) + canonicalLabels(m.group(2), line);
-            if (samples.put(key, value(m.group(3))) != null) {
+            if (samples.put(key, parseValue(m.group(3))) != null) {
                 throw new AssertionError("sample given twice: " + key);
             }
         }
@@ -102,7 +102,7 @@ public record MetricsScrape(int status, String contentType, String body, Map<Str
         return sb.append('}').toString();
     }
 
-    private static double value(String v) {
+    private static double parseValue(String v) {
         return switch (v) {
             case "+Inf", "Inf" -> Double.POSITIVE_INFINITY;
             case "-Inf" -> Double.NEGATIVE_INFINITY;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.socketserver.testing.GrpcClient;
 import dev.socketserver.testing.HandshakeRace;
 import dev.socketserver.testing.HttpApi;
+import dev.socketserver.testing.MetricsScrape;
 import dev.socketserver.testing.RawWebSocket;
 import dev.socketserver.testing.SessionChurn;
 import dev.socketserver.testing.Tokens;
@@ -299,6 +300,29 @@ abstract class DistributionSmokeTest extends StockContainerTest {
         assertEquals(ServingStatus.SERVING, grpc.health("notifications.NotificationService"));
         assertEquals(ServingStatus.SERVING, grpc.watchHealth("notificationspb.NotificationService")
                 .poll(10, TimeUnit.SECONDS));
+    }
+
+    /**
+     * The Prometheus client loads from the jars the WAR ships and {@code /metrics} counts what the
+     * tests before did: accepted and refused (401) handshakes, deliveries, gRPC calls.
+     */
+    @Test
+    @Order(12)
+    void metricsAnswerWithTheKeyAndCountedTheTrafficBefore() {
+        assertEquals(401, MetricsScrape.get(server.httpPort(), null, null).status());
+        MetricsScrape m = MetricsScrape.get(server.httpPort());
+        assertEquals(200, m.status());
+        assertTrue(m.contentType().startsWith("text/plain"), m.contentType());
+        assertTrue(m.require("socketserver_handshakes_total{result=\"ok\"}") > 0, "accepted handshakes");
+        assertTrue(m.require("socketserver_handshakes_total{result=\"401\"}") >= 1, "the 401 handshake");
+        assertTrue(m.require("socketserver_deliveries_total") > 0, "deliveries");
+        assertTrue(m.require("socketserver_outbound_bytes_total") > 0, "outbound bytes");
+        assertTrue(m.value("socketserver_api_calls_total{api=\"grpc\",method=\"NotifyRoom\",status=\"OK\"}") > 0,
+                "gRPC NotifyRoom calls");
+        assertTrue(m.require("jvm_threads_current") > 0, "JVM metrics");
+        MetricsScrape open = MetricsScrape.get(server.httpPort(), "Bearer " + GrpcClient.API_KEY,
+                "application/openmetrics-text; version=1.0.0");
+        assertTrue(open.body().endsWith("# EOF\n"), "OpenMetrics when asked");
     }
 
     @Test
