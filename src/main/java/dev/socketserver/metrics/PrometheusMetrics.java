@@ -30,6 +30,7 @@ public final class PrometheusMetrics {
 
     public PrometheusMetrics(Node node) {
         ServerMetrics.register(node, registry);
+        ContainerPools.register(registry);
         JvmThreadsMetrics.builder().register(registry);
         JvmMemoryMetrics.builder().register(registry);
         JvmGarbageCollectorMetrics.builder().register(registry);

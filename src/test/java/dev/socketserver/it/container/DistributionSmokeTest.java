@@ -65,6 +65,15 @@ abstract class DistributionSmokeTest extends StockContainerTest {
         return true;
     }
 
+    /**
+     * Whether the container registers its request thread pool as a JMX bean without extra
+     * configuration (Tomcat does; the Jetty base here runs without the {@code jmx} module), so
+     * {@code /metrics} reports it.
+     */
+    boolean publishesThreadPoolBeans() {
+        return false;
+    }
+
     static String user() {
         return "u-" + UUID.randomUUID();
     }
@@ -320,6 +329,14 @@ abstract class DistributionSmokeTest extends StockContainerTest {
         assertTrue(m.value("socketserver_api_calls_total{api=\"grpc\",method=\"NotifyRoom\",status=\"OK\"}") > 0,
                 "gRPC NotifyRoom calls");
         assertTrue(m.require("jvm_threads_current") > 0, "JVM metrics");
+        if (publishesThreadPoolBeans()) {
+            String pool = m.samples().keySet().stream().filter(k -> k.startsWith("socketserver_container_pool_threads{"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no container pool in:\n" + m.body()));
+            String labels = pool.substring(pool.indexOf('{'));
+            assertTrue(m.require(pool) > 0, pool);
+            assertTrue(m.require("socketserver_container_pool_max_threads" + labels) >= m.require(pool), labels);
+            assertTrue(m.require("socketserver_container_pool_busy_threads" + labels) >= 0, labels);
+        }
         MetricsScrape open = MetricsScrape.get(server.httpPort(), "Bearer " + GrpcClient.API_KEY,
                 "application/openmetrics-text; version=1.0.0");
         assertTrue(open.body().endsWith("# EOF\n"), "OpenMetrics when asked");
