@@ -5,14 +5,17 @@ import dev.socketserver.auth.TokenVerifier;
 import dev.socketserver.auth.TokenVerifiers;
 import dev.socketserver.config.Config;
 import dev.socketserver.config.ConfigException;
+import dev.socketserver.metrics.PrometheusMetrics;
 import dev.socketserver.node.Node;
 import dev.socketserver.node.NodeOptions;
+import dev.socketserver.stats.Stats;
 import dev.socketserver.transport.demo.DemoServlet;
 import dev.socketserver.transport.grpc.GrpcEndpoint;
 import dev.socketserver.transport.api.BackendApi;
 import dev.socketserver.transport.grpc.NotificationGrpcService;
 import dev.socketserver.transport.http.HealthServlet;
 import dev.socketserver.transport.http.HttpApiServlet;
+import dev.socketserver.transport.http.MetricsServlet;
 import dev.socketserver.transport.websocket.WebSocketGateway;
 import jakarta.servlet.ServletContext;
 import java.util.List;
@@ -65,16 +68,20 @@ final class Application {
         node = new Node(config.nodeId(), new NodeOptions(config.clientQueueMaxBytes(), config.pingInterval(),
                 config.pongTimeout(), config.maxRoomsPerConnection(), config.maxConnections(),
                 config.maxConnectionsPerUser(), config.writerThreads(), config.publishBacklogBytes(), config.presenceTtl()),
-                engine.broker(), engine.presence(), config.history(), config.presenceEventRooms());
+                engine.broker(), engine.presence(), config.history(), config.presenceEventRooms(),
+                config.metricsEnabled() ? Stats.create() : Stats.disabled());
         ApiKeys apiKeys = new ApiKeys(config.apiKeys(), config.apiInsecure());
         BackendApi api = new BackendApi(node);
         grpc = new GrpcEndpoint(node, new NotificationGrpcService(api), apiKeys, config);
         grpc.install(context);
         new HttpApiServlet(api, apiKeys, new HttpApiServlet.Limits(config.maxPublishBytes(),
-                config.apiBodyTimeout(), config.apiMaxInFlight())).install(context);
+                config.apiBodyTimeout(), config.apiMaxInFlight()), node.stats()).install(context);
         ws = new WebSocketGateway(node, verifier, config);
         ws.install(context);
         new HealthServlet(node).install(context);
+        if (config.metricsEnabled()) {
+            new MetricsServlet(new PrometheusMetrics(node), apiKeys, config.metricsPublic()).install(context);
+        }
         if (config.demoEnabled()) {
             DemoServlet.install(context);
         }

@@ -46,7 +46,9 @@ public record Config(
         boolean demoEnabled,
         BrokerKind broker,
         RedisSettings redis,
-        String nodeId) {
+        String nodeId,
+        boolean metricsEnabled,
+        boolean metricsPublic) {
 
     /** Which engine carries publications, history and presence ({@code BROKER}). */
     public enum BrokerKind {
@@ -131,7 +133,9 @@ public record Config(
                 s.bool("DEMO_ENABLED", false),
                 s.oneOf("BROKER", BrokerKind.MEMORY),
                 redisSettings(s),
-                nodeId(s));
+                nodeId(s),
+                s.bool("METRICS_ENABLED", true),
+                s.bool("METRICS_PUBLIC", false));
         if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
             // Checked here too (the verifier checks it again), so that one start lists it with the rest.
             s.problems().add("AUTH_JWT_SECRET: must be at least 32 bytes (256 bits)");

@@ -5,6 +5,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * This node's outbound backlog: the bytes queued for clients that keep reading, and the
@@ -34,6 +35,7 @@ public final class Backlog {
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicInteger counting = new AtomicInteger();
     private final ConcurrentLinkedQueue<CompletableFuture<Void>> waiting = new ConcurrentLinkedQueue<>();
+    private final LongAdder waits = new LongAdder();
 
     /**
      * @param limit bytes at which publishers are held back; {@code Long.MAX_VALUE} for never
@@ -52,6 +54,11 @@ public final class Backlog {
     /** Counted bytes now; for stats and tests. */
     public long bytes() {
         return bytes.get();
+    }
+
+    /** Replies held back since start (each {@link #whenBelowLimit()} that did not complete at once). */
+    public long waits() {
+        return waits.sum();
     }
 
     /** The limit now, given the clients that count. */
@@ -88,6 +95,7 @@ public final class Backlog {
         if (bytes.get() < limitNow()) {
             return NOW;
         }
+        waits.increment();
         CompletableFuture<Void> f = new CompletableFuture<>();
         waiting.add(f);
         if (bytes.get() < limitNow()) {

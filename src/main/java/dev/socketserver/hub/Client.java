@@ -3,6 +3,7 @@ package dev.socketserver.hub;
 import dev.socketserver.message.Frame;
 import dev.socketserver.message.Publication;
 import dev.socketserver.message.StreamPosition;
+import dev.socketserver.stats.Stats;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
@@ -64,6 +65,7 @@ public final class Client {
     private final long maxQueueBytes;
     private final Executor writers;
     private final Backlog backlog;
+    private final Stats stats;
     private final BiConsumer<Client, Disconnect> onClose;
     private final Consumer<Throwable> written = this::onWritten;
     private final Runnable drainTask = this::drain;
@@ -103,6 +105,13 @@ public final class Client {
      */
     public Client(String id, String userId, Transport transport, long maxQueueBytes, Executor writers,
                   Backlog backlog, BiConsumer<Client, Disconnect> onClose) {
+        this(id, userId, transport, maxQueueBytes, writers, backlog, Stats.disabled(), onClose);
+    }
+
+    /** @param stats counts the frames and bytes handed to the transport, and the close codes sent */
+    public Client(String id, String userId, Transport transport, long maxQueueBytes, Executor writers,
+                  Backlog backlog, Stats stats, BiConsumer<Client, Disconnect> onClose) {
+        this.stats = Objects.requireNonNull(stats, "stats");
         this.id = Objects.requireNonNull(id, "id");
         this.userId = Objects.requireNonNull(userId, "userId");
         this.transport = Objects.requireNonNull(transport, "transport");
@@ -483,6 +492,7 @@ public final class Client {
             }
             List<Frame> batch;
             Disconnect thenClose;
+            long handedOver = 0;
             synchronized (queue) {
                 thenClose = closeWhenWritten;
                 if (closed || queue.isEmpty()) {
@@ -498,6 +508,7 @@ public final class Client {
                         batchBytes += f.bytes();
                     } while (batch.size() < n && batchBytes + queue.peekFirst().bytes() <= MAX_BATCH_BYTES);
                     inFlightBytes = batchBytes;
+                    handedOver = batchBytes;
                     writeStartedNanos = System.nanoTime();
                 }
             }
@@ -507,6 +518,7 @@ public final class Client {
                 }
                 return;
             }
+            stats.written(batch.size(), handedOver);
             writeState = PENDING;
             transport.write(batch, written);
             if (WRITE_STATE.compareAndSet(this, PENDING, ASYNC)) {
@@ -570,6 +582,7 @@ public final class Client {
     /** Server-side close: sends the close code, then releases the queue. Idempotent. */
     public void close(Disconnect reason) {
         if (CLOSED.compareAndSet(this, false, true)) {
+            stats.closeSent(reason.code());
             releaseQueue();
             try {
                 transport.close(reason.code(), reason.reason());
@@ -588,6 +601,7 @@ public final class Client {
      */
     void closeFromFanOut(Disconnect reason) {
         if (CLOSED.compareAndSet(this, false, true)) {
+            stats.closeSent(reason.code());
             releaseQueue();
             try {
                 transport.close(reason.code(), reason.reason());

@@ -3,6 +3,7 @@ package dev.socketserver.hub;
 import dev.socketserver.message.Frame;
 import dev.socketserver.message.Publication;
 import dev.socketserver.message.Target;
+import dev.socketserver.stats.Stats;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
@@ -28,6 +29,7 @@ public final class Hub {
 
     private final Executor writers;
     private final Backlog backlog;
+    private final Stats stats;
 
     private final Map<String, Client> clients = new ConcurrentHashMap<>();
     private final Members everyone = new Members();
@@ -40,14 +42,20 @@ public final class Hub {
      * @param backlog the node's outbound backlog
      */
     public Hub(Executor writers, Backlog backlog) {
+        this(writers, backlog, Stats.disabled());
+    }
+
+    /** @param stats counts its clients' writes and closes */
+    public Hub(Executor writers, Backlog backlog, Stats stats) {
         this.writers = writers;
         this.backlog = backlog;
+        this.stats = stats;
     }
 
     /** A new client of this node, sharing its writer pool and backlog. */
     public Client newClient(String id, String userId, Transport transport, long maxQueueBytes,
                             BiConsumer<Client, Disconnect> onClose) {
-        return new Client(id, userId, transport, maxQueueBytes, writers, backlog, onClose);
+        return new Client(id, userId, transport, maxQueueBytes, writers, backlog, stats, onClose);
     }
 
     public void add(Client client) {

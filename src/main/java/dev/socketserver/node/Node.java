@@ -31,6 +31,8 @@ import dev.socketserver.message.Target;
 import dev.socketserver.presence.ClientInfo;
 import dev.socketserver.presence.PresenceManager;
 import dev.socketserver.presence.PresenceStats;
+import dev.socketserver.stats.EngineGauges;
+import dev.socketserver.stats.Stats;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -52,6 +54,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -100,6 +103,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     /** Why the broker's engine cannot be reached; null while it can. */
     private volatile String engineProblem;
     private final List<Consumer<Readiness>> readinessListeners = new CopyOnWriteArrayList<>();
+    private final Stats stats;
 
     /**
      * @param presenceEventRooms room globs whose members are told about joins and leaves
@@ -115,7 +119,31 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
      */
     public Node(String nodeId, NodeOptions options, Broker broker, PresenceManager presence, HistorySettings history,
                 List<String> presenceEventRooms) {
+        this(nodeId, options, broker, presence, history, presenceEventRooms, Stats.disabled());
+    }
+
+    /**
+     * @param stats what this node and its clients count; a broker that implements
+     *              {@link EngineGauges} is registered with it
+     */
+    public Node(NodeOptions options, Broker broker, PresenceManager presence, HistorySettings history,
+                List<String> presenceEventRooms, Stats stats) {
+        this(UUID.randomUUID().toString(), options, broker, presence, history, presenceEventRooms, stats);
+    }
+
+    /**
+     * @param nodeId this node's id among the nodes sharing the broker (presence entries and
+     *               {@code Info} name it); must be unique among them
+     * @param stats  what this node and its clients count; a broker that implements
+     *               {@link EngineGauges} is registered with it
+     */
+    public Node(String nodeId, NodeOptions options, Broker broker, PresenceManager presence, HistorySettings history,
+                List<String> presenceEventRooms, Stats stats) {
         this.nodeId = Identifiers.validate("nodeId", nodeId);
+        this.stats = Objects.requireNonNull(stats, "stats");
+        if (broker instanceof EngineGauges gauges) {
+            stats.engine(gauges);
+        }
         this.options = Objects.requireNonNull(options, "options");
         this.broker = Objects.requireNonNull(broker, "broker");
         this.presence = Objects.requireNonNull(presence, "presence");
@@ -123,7 +151,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         this.presenceEventRooms = List.copyOf(presenceEventRooms);
         this.writers = Writers.pool(options.writerThreads());
         this.backlog = new Backlog(options.publishBacklogBytes(), options.clientQueueMaxBytes() / 4);
-        this.hub = new Hub(writers, backlog);
+        this.hub = new Hub(writers, backlog, stats);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "socket-server-scheduler");
             t.setDaemon(true);
@@ -182,7 +210,9 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
     public CompletionStage<PublishResult> publish(Target target, Notification notification, String idempotencyKey) {
         validate(target);
         refuseUndeliverable(target, notification);
+        long started = System.nanoTime();
         return broker.publish(target, notification, history.optionsFor(target, idempotencyKey))
+                .whenComplete((r, e) -> stats.brokerPublish(System.nanoTime() - started, e != null))
                 .thenCompose(r -> {
                     if (!r.duplicate()) {
                         publications.increment();
@@ -310,8 +340,17 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         if (r == null) {
             throw new IllegalStateException("no recovery begun for " + target.streamKey());
         }
-        return whenFollowed(target, r, () -> client.close(Disconnect.STREAM_GAP))
-                .thenCompose(v -> replay(r, target, since, () -> client.close(Disconnect.STREAM_GAP)));
+        return counted(whenFollowed(target, r, () -> client.close(Disconnect.STREAM_GAP))
+                .thenCompose(v -> replay(r, target, since, () -> client.close(Disconnect.STREAM_GAP))));
+    }
+
+    /** Counts a recovery's answer (recovered or not) once it is known. */
+    private CompletionStage<EnterResult> counted(CompletionStage<EnterResult> recovery) {
+        return recovery.whenComplete((result, error) -> {
+            if (result != null && result.recovered() != null) {
+                stats.recovery(result.recovered() ? Stats.Recovery.RECOVERED : Stats.Recovery.NOT_RECOVERED);
+            }
+        });
     }
 
     /**
@@ -416,7 +455,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
             }
             // Unavailable history: leave again, so the client is not in the room with a gap.
             Runnable undo = () -> left(client, room);
-            return whenFollowed(target, r, undo).thenCompose(v -> replay(r, target, since, undo));
+            return counted(whenFollowed(target, r, undo).thenCompose(v -> replay(r, target, since, undo)));
         }
         if (!joined(client, room)) {
             throw closedClient();
@@ -433,8 +472,8 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
                 }));
         if (since != null) {
             // Already a member: it misses nothing, so it is recovered if its position is current.
-            return entered.thenApply(p -> new EnterResult(p,
-                    p != null && p.epoch().equals(since.epoch()) && p.offset() == since.offset()));
+            return counted(entered.thenApply(p -> new EnterResult(p,
+                    p != null && p.epoch().equals(since.epoch()) && p.offset() == since.offset())));
         }
         return entered.thenApply(p -> new EnterResult(p, null));
     }
@@ -670,9 +709,65 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
         return interests.size();
     }
 
-    /** Bytes the outbound backlog counts now; for tests. */
-    long backlogBytes() {
+    // ---- for metrics (read at scrape time) -------------------------------------------
+
+    /** What this node counts. */
+    public Stats stats() {
+        return stats;
+    }
+
+    /** Connections open on this node now. */
+    public int connectionCount() {
+        return hub.clientCount();
+    }
+
+    /** Distinct users with a connection on this node now. */
+    public int userCount() {
+        return hub.userCount();
+    }
+
+    /** Rooms with a member on this node now. */
+    public int roomCount() {
+        return hub.roomCount();
+    }
+
+    /** Publications accepted since start (idempotent retries not counted again). */
+    public long publicationCount() {
+        return publications.sum();
+    }
+
+    /** Publications queued for a client since start (one per client reached). */
+    public long deliveryCount() {
+        return deliveries.sum();
+    }
+
+    /** The outbound backlog's counted bytes now, and the publishers' replies held back by it since start. */
+    public long backlogBytes() {
         return backlog.bytes();
+    }
+
+    public long backlogWaits() {
+        return backlog.waits();
+    }
+
+    /** Gives each open connection's queued bytes to {@code sink} (walks every connection: call rarely). */
+    public void eachQueue(LongConsumer sink) {
+        for (Client c : hub.clients()) {
+            sink.accept(c.queuedBytes());
+        }
+    }
+
+    /** Writer pool threads running a task now, and tasks waiting for one. */
+    public int writersActive() {
+        return writers instanceof java.util.concurrent.ThreadPoolExecutor t ? t.getActiveCount() : 0;
+    }
+
+    public int writersQueued() {
+        return writers instanceof java.util.concurrent.ThreadPoolExecutor t ? t.getQueue().size() : 0;
+    }
+
+    public int writersSize() {
+        return writers instanceof java.util.concurrent.ThreadPoolExecutor t ? t.getPoolSize() : 0;
     }
 
     /** This node's id. */

@@ -51,6 +51,20 @@ class ConfigTest {
     }
 
     @Test
+    void metricsAreOnAndNeedTheKeyByDefault() {
+        Config defaults = load(Map.of());
+        assertTrue(defaults.metricsEnabled());
+        assertEquals(false, defaults.metricsPublic());
+        Config set = load(Map.of("METRICS_ENABLED", "false", "METRICS_PUBLIC", "true"));
+        assertEquals(false, set.metricsEnabled());
+        assertTrue(set.metricsPublic());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load(Map.of("METRICS_ENABLED", "maybe", "METRICS_PUBLIC", "sometimes")));
+        assertTrue(e.getMessage().contains("METRICS_ENABLED"), e.getMessage());
+        assertTrue(e.getMessage().contains("METRICS_PUBLIC"), e.getMessage());
+    }
+
+    @Test
     void theApiRequestBoundsHaveDefaultsAndAreValidated() {
         Config defaults = load(Map.of());
         assertEquals(Duration.ofSeconds(10), defaults.apiBodyTimeout());

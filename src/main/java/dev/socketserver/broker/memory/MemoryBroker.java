@@ -12,6 +12,7 @@ import dev.socketserver.broker.PublishResult;
 import dev.socketserver.message.Notification;
 import dev.socketserver.message.Publication;
 import dev.socketserver.message.Target;
+import dev.socketserver.stats.EngineGauges;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +28,7 @@ import java.util.logging.Logger;
  * engine behave like servers sharing a distributed one (the contract tests run two). The
  * engine's Javadoc has the ordering domain, the bounds and their behaviour.
  */
-public final class MemoryBroker implements Broker {
+public final class MemoryBroker implements Broker, EngineGauges {
     private static final Logger LOG = Logger.getLogger(MemoryBroker.class.getName());
 
     /**
@@ -140,6 +141,16 @@ public final class MemoryBroker implements Broker {
 
     int streamCount() {
         return engine.streamCount();
+    }
+
+    @Override
+    public long historyStreams() {
+        return engine.streamCount();
+    }
+
+    @Override
+    public long historyEntries() {
+        return engine.entryCount();
     }
 
     int keyCount() {

@@ -19,6 +19,7 @@ import dev.socketserver.redis.Bytes;
 import dev.socketserver.redis.RedisLink;
 import dev.socketserver.redis.Script;
 import dev.socketserver.redis.Shard;
+import dev.socketserver.stats.EngineGauges;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -79,7 +80,7 @@ import java.util.logging.Logger;
  *   while a connection is down) or after {@code REDIS_TIMEOUT}.</li>
  * </ul>
  */
-public final class RedisBroker implements Broker {
+public final class RedisBroker implements Broker, EngineGauges {
     private static final Logger LOG = Logger.getLogger(RedisBroker.class.getName());
     static final Script PUBLISH = Script.load(RedisBroker.class, "publish.lua");
     static final Script HISTORY = Script.load(RedisBroker.class, "history.lua");
@@ -564,6 +565,21 @@ public final class RedisBroker implements Broker {
             }
         }
         updateLink(null);
+    }
+
+    /**
+     * Each shard by its place in {@code REDIS_ADDRESSES}: up while its pub/sub connection is
+     * open and followed streams are subscribed on it (a shard whose subscriptions are being
+     * restored counts as down until they are), and its command connection is open.
+     */
+    @Override
+    public Map<String, Boolean> links() {
+        Map<String, Boolean> links = new java.util.TreeMap<>();
+        for (Shard s : link.shards()) {
+            links.put(String.valueOf(s.index()),
+                    s.connection().isOpen() && s.pubsub().isOpen() && !lostShards.contains(s));
+        }
+        return links;
     }
 
     private synchronized void updateLink(String problem) {

@@ -100,7 +100,8 @@ public final class GrpcEndpoint implements AutoCloseable {
                 .addService(ProtoReflectionService.newInstance())
                 .addService(health.getHealthService())
                 .intercept(new ApiKeyInterceptor(apiKeys))
-                .intercept(new DrainInterceptor());
+                .intercept(new DrainInterceptor())
+                .intercept(new CallCounter(node.stats(), java.util.Set.of(SERVICES[0], SERVICES[1])));
         this.adapter = builder.buildServletAdapter();
     }
 

@@ -6,6 +6,7 @@ import com.google.protobuf.util.JsonFormat;
 import dev.socketserver.auth.ApiKeys;
 import dev.socketserver.error.ErrorCode;
 import dev.socketserver.error.ServerException;
+import dev.socketserver.stats.Stats;
 import dev.socketserver.transport.api.BackendApi;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
 import dev.socketserver.transport.grpc.proto.HistoryRequest;
@@ -63,7 +64,7 @@ import java.util.logging.Logger;
 public final class HttpApiServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(HttpApiServlet.class.getName());
 
-    private record Method<Q extends Message>(Q prototype, Function<Q, CompletionStage<? extends Message>> invoke) {
+    private record Method<Q extends Message>(String name, Q prototype, Function<Q, CompletionStage<? extends Message>> invoke) {
     }
 
     /**
@@ -76,6 +77,7 @@ public final class HttpApiServlet extends HttpServlet {
     }
 
     private final transient ApiKeys keys;
+    private final transient Stats stats;
     private final Limits limits;
     private final transient Semaphore inFlight;
     private final transient ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -88,7 +90,13 @@ public final class HttpApiServlet extends HttpServlet {
     private final transient JsonFormat.Printer printer;
 
     public HttpApiServlet(BackendApi api, ApiKeys keys, Limits limits) {
+        this(api, keys, limits, Stats.disabled());
+    }
+
+    /** @param stats counts every call by method and HTTP status (api {@code http}) */
+    public HttpApiServlet(BackendApi api, ApiKeys keys, Limits limits, Stats stats) {
         this.keys = keys;
+        this.stats = stats;
         this.limits = limits;
         this.inFlight = new Semaphore(limits.maxInFlight());
         this.printer = JsonFormat.printer().omittingInsignificantWhitespace().usingTypeRegistry(BackendApi.knownTypes());
@@ -107,7 +115,7 @@ public final class HttpApiServlet extends HttpServlet {
     }
 
     private <Q extends Message> void add(String name, Q prototype, Function<Q, CompletionStage<? extends Message>> call) {
-        methods.put(name.toLowerCase(Locale.ROOT), new Method<>(prototype, call));
+        methods.put(name.toLowerCase(Locale.ROOT), new Method<>(name, prototype, call));
     }
 
     public void install(ServletContext context) {
@@ -117,8 +125,25 @@ public final class HttpApiServlet extends HttpServlet {
         reg.setAsyncSupported(true);
     }
 
+    /**
+     * Counts every answer by method ({@code unknown} for a path that names none, so the label
+     * stays bounded) and status: answers given here at once, and asynchronous ones when the
+     * request completes.
+     */
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Method<?> named = req.getPathInfo() == null ? null : methods.get(req.getPathInfo().substring(1).toLowerCase(Locale.ROOT));
+        String label = named == null ? "unknown" : named.name();
+        try {
+            handle(req, resp, label);
+        } finally {
+            if (!req.isAsyncStarted()) {
+                stats.apiCall("http", label, Integer.toString(resp.getStatus()));
+            }
+        }
+    }
+
+    private void handle(HttpServletRequest req, HttpServletResponse resp, String label) throws IOException {
         if (!"POST".equals(req.getMethod())) {
             resp.setHeader("Allow", "POST");
             refuseUnread(req, resp, 405, ErrorCode.BAD_REQUEST, "use POST /api/<Method> with a JSON body");
@@ -153,6 +178,9 @@ public final class HttpApiServlet extends HttpServlet {
             async = req.startAsync();
             async.setTimeout(0); // the body has its own deadline, and the call decides when it is done
             async.addListener(new PermitRelease(inFlight));
+            if (stats.enabled()) {
+                async.addListener(new Counted(stats, label));
+            }
         } catch (RuntimeException e) {
             inFlight.release();
             throw e;
@@ -214,6 +242,30 @@ public final class HttpApiServlet extends HttpServlet {
         @Override
         public void onComplete(AsyncEvent event) {
             permits.release();
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            // no timeout is set
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            // onComplete follows
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // started once
+        }
+    }
+
+    /** Counts an asynchronous answer once its request completes. */
+    private record Counted(Stats stats, String method) implements AsyncListener {
+        @Override
+        public void onComplete(AsyncEvent event) {
+            int status = event.getSuppliedResponse() instanceof HttpServletResponse r ? r.getStatus() : 500;
+            stats.apiCall("http", method, Integer.toString(status));
         }
 
         @Override

@@ -291,7 +291,8 @@ final class UpgradeServlet extends HttpServlet {
         }
     }
 
-    private static void refuse(HttpServletResponse resp, int status, ErrorCode code, String message) throws IOException {
+    private void refuse(HttpServletResponse resp, int status, ErrorCode code, String message) throws IOException {
+        gateway.node.stats().handshake(status);
         HttpErrors.send(resp, status, code, message);
     }
 }

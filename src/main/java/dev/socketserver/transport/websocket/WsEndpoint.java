@@ -12,6 +12,7 @@ import dev.socketserver.message.RoomNames;
 import dev.socketserver.message.StreamPosition;
 import dev.socketserver.message.Target;
 import dev.socketserver.node.RoomGrants;
+import dev.socketserver.stats.Stats;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
@@ -119,11 +120,12 @@ public final class WsEndpoint extends Endpoint {
         session.addMessageHandler(String.class, (MessageHandler.Partial<String>) this::onTextPart);
         session.addMessageHandler(ByteBuffer.class, (MessageHandler.Partial<ByteBuffer>) this::onBinaryPart);
         session.addMessageHandler(PongMessage.class, p -> client.onPong());
+        gateway.node.stats().handshake(101);
         trackExpiry();
         recover.forEach((target, since) -> {
             String stream = target instanceof Target.User ? "private" : "all";
             gateway.node.recover(client, target, since).whenComplete((r, e) -> reply(e != null
-                    ? CommandCodec.error(null, ErrorCode.UNAVAILABLE, "could not recover the " + stream + " stream")
+                    ? errorFrame(null, ErrorCode.UNAVAILABLE, "could not recover the " + stream + " stream")
                     : "{\"action\":\"recovered\",\"stream\":\"" + stream + "\",\"recovered\":" + r.recovered()
                             + CommandCodec.positionFields(r.position()) + "}"));
         });
@@ -146,8 +148,9 @@ public final class WsEndpoint extends Endpoint {
                 return true;
             }
             case REJECT -> {
-                reply(CommandCodec.error(head.id(), ErrorCode.TOO_MANY_REQUESTS,
+                reply(errorFrame(head.id(), ErrorCode.TOO_MANY_REQUESTS,
                         "more than " + (long) gateway.config.commandRate() + " commands per second; slow down"));
+                gateway.node.stats().command(Stats.Action.OTHER, ErrorCode.TOO_MANY_REQUESTS);
                 return false;
             }
             default -> {
@@ -189,7 +192,7 @@ public final class WsEndpoint extends Endpoint {
         }
         messageBytes = 0;
         if (admit(CommandHead.NONE)) {
-            replyError(null, ServerException.badRequest("binary frames are not supported; send JSON text"));
+            replyError(Stats.Action.OTHER, null, ServerException.badRequest("binary frames are not supported; send JSON text"));
         }
     }
 
@@ -216,9 +219,10 @@ public final class WsEndpoint extends Endpoint {
         try {
             cmd = gateway.codec.parse(head, text);
         } catch (CommandCodec.CommandException e) {
-            replyError(e.id, e.error);
+            replyError(Stats.Action.OTHER, e.id, e.error);
             return;
         }
+        Stats.Action action = action(cmd);
         try {
             if (cmd instanceof Command.Enter enter) {
                 if (checkRoomGrant(enter.room())) {
@@ -226,8 +230,11 @@ public final class WsEndpoint extends Endpoint {
                 }
                 gateway.node.enter(c, enter.room(), enter.since()).whenComplete((r, e) -> {
                     if (e != null) {
-                        replyError(cmd.id(), e);
-                    } else if (cmd.id() != null) {
+                        replyError(action, cmd.id(), e);
+                        return;
+                    }
+                    gateway.node.stats().command(action, null);
+                    if (cmd.id() != null) {
                         String recovered = r.recovered() == null ? "" : ",\"recovered\":" + r.recovered();
                         reply(CommandCodec.ok(cmd.id(), roomField(enter.room()) + recovered
                                 + CommandCodec.positionFields(r.position())));
@@ -244,23 +251,45 @@ public final class WsEndpoint extends Endpoint {
             } else if (cmd instanceof Command.Refresh refresh) {
                 refresh(refresh);
             }
+            if (action != Stats.Action.ENTER) {
+                gateway.node.stats().command(action, null); // an enter is counted when it completes
+            }
             badRequestsInARow = 0;
         } catch (RuntimeException e) {
-            replyError(cmd.id(), e);
+            replyError(action, cmd.id(), e);
         }
     }
 
-    private void replyError(String id, Throwable t) {
+    private static Stats.Action action(Command cmd) {
+        if (cmd instanceof Command.Enter) {
+            return Stats.Action.ENTER;
+        } else if (cmd instanceof Command.Leave) {
+            return Stats.Action.LEAVE;
+        } else if (cmd instanceof Command.Ping) {
+            return Stats.Action.PING;
+        }
+        return cmd instanceof Command.Refresh ? Stats.Action.REFRESH : Stats.Action.OTHER;
+    }
+
+    private void replyError(Stats.Action action, String id, Throwable t) {
         Throwable e = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        ErrorCode code = e instanceof ServerException se ? se.code() : ErrorCode.INTERNAL;
+        gateway.node.stats().command(action, code);
         if (e instanceof ServerException se) {
-            reply(CommandCodec.error(id, se.code(), se.getMessage()));
+            reply(errorFrame(id, se.code(), se.getMessage()));
             if (se.code() == ErrorCode.BAD_REQUEST && ++badRequestsInARow >= MAX_BAD_REQUESTS_IN_A_ROW) {
                 client.closeAfterWrites(Disconnect.BAD_REQUESTS);
             }
         } else {
             LOG.log(Level.WARNING, "command failed on " + client, e);
-            reply(CommandCodec.error(id, ErrorCode.INTERNAL, "internal error"));
+            reply(errorFrame(id, ErrorCode.INTERNAL, "internal error"));
         }
+    }
+
+    /** An error frame, counted by its code. */
+    private String errorFrame(String id, ErrorCode code, String message) {
+        gateway.node.stats().errorFrame(code);
+        return CommandCodec.error(id, code, message);
     }
 
     /** @return whether the room policy is {@code claims} (and the token grants the room) */
@@ -378,7 +407,8 @@ public final class WsEndpoint extends Endpoint {
         LOG.log(Level.FINE, "WebSocket error", thr);
     }
 
-    private static void closeQuietly(Session session, Disconnect why) {
+    private void closeQuietly(Session session, Disconnect why) {
+        gateway.node.stats().closeSent(why.code());
         try {
             session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(why.code()), why.reason()));
         } catch (IOException e) {

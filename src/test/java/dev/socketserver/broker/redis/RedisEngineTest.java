@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
@@ -171,11 +172,14 @@ class RedisEngineTest {
         Target t = room();
         join(e.broker().subscribe(t));
         StreamPosition before = join(e.broker().publish(t, note("before"), history(10))).position();
+        RedisBroker broker = e.broker();
+        assertEquals(Map.of("0", true), broker.links(), "the metrics' link gauge: up");
         join(e.presence().refresh("n1"));
         join(e.presence().add("r", new ClientInfo("c1", "u1", "n1")));
 
         server.stop();
         await().atMost(WAIT).until(() -> node.links.stream().anyMatch(l -> l.startsWith("lost")));
+        assertEquals(Map.of("0", false), broker.links(), "the metrics' link gauge: down");
         long started = System.nanoTime();
         CompletionException down = assertThrows(CompletionException.class,
                 () -> join(e.broker().publish(t, note("while-down"), history(10))));
@@ -187,6 +191,7 @@ class RedisEngineTest {
         server.restart();
         await().atMost(WAIT).until(() -> "restored".equals(List.copyOf(node.links).get(node.links.size() - 1)));
         await().atMost(WAIT).until(() -> node.gaps.contains(new Gap.Stream(t)));
+        assertEquals(Map.of("0", true), broker.links(), "the metrics' link gauge: up again");
         PublishResult after = join(e.broker().publish(t, note("after"), history(10)));
         assertEquals(1, after.position().offset(), "the history began again");
         assertNotEquals(before.epoch(), after.position().epoch(), "under a new epoch");

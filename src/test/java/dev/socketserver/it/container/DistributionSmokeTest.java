@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.socketserver.testing.GrpcClient;
 import dev.socketserver.testing.HandshakeRace;
 import dev.socketserver.testing.HttpApi;
+import dev.socketserver.testing.MetricsScrape;
 import dev.socketserver.testing.RawWebSocket;
 import dev.socketserver.testing.SessionChurn;
 import dev.socketserver.testing.Tokens;
@@ -62,6 +63,15 @@ abstract class DistributionSmokeTest extends StockContainerTest {
      */
     boolean stalledReadersSeeTheirClose() {
         return true;
+    }
+
+    /**
+     * Whether the container registers its request thread pool as a JMX bean without extra
+     * configuration (Tomcat does; the Jetty base here runs without the {@code jmx} module), so
+     * {@code /metrics} reports it.
+     */
+    boolean publishesThreadPoolBeans() {
+        return false;
     }
 
     static String user() {
@@ -299,6 +309,37 @@ abstract class DistributionSmokeTest extends StockContainerTest {
         assertEquals(ServingStatus.SERVING, grpc.health("notifications.NotificationService"));
         assertEquals(ServingStatus.SERVING, grpc.watchHealth("notificationspb.NotificationService")
                 .poll(10, TimeUnit.SECONDS));
+    }
+
+    /**
+     * The Prometheus client loads from the jars the WAR ships and {@code /metrics} counts what the
+     * tests before did: accepted and refused (401) handshakes, deliveries, gRPC calls.
+     */
+    @Test
+    @Order(12)
+    void metricsAnswerWithTheKeyAndCountedTheTrafficBefore() {
+        assertEquals(401, MetricsScrape.get(server.httpPort(), null, null).status());
+        MetricsScrape m = MetricsScrape.get(server.httpPort());
+        assertEquals(200, m.status());
+        assertTrue(m.contentType().startsWith("text/plain"), m.contentType());
+        assertTrue(m.require("socketserver_handshakes_total{result=\"ok\"}") > 0, "accepted handshakes");
+        assertTrue(m.require("socketserver_handshakes_total{result=\"401\"}") >= 1, "the 401 handshake");
+        assertTrue(m.require("socketserver_deliveries_total") > 0, "deliveries");
+        assertTrue(m.require("socketserver_outbound_bytes_total") > 0, "outbound bytes");
+        assertTrue(m.value("socketserver_api_calls_total{api=\"grpc\",method=\"NotifyRoom\",status=\"OK\"}") > 0,
+                "gRPC NotifyRoom calls");
+        assertTrue(m.require("jvm_threads_current") > 0, "JVM metrics");
+        if (publishesThreadPoolBeans()) {
+            String pool = m.samples().keySet().stream().filter(k -> k.startsWith("socketserver_container_pool_threads{"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no container pool in:\n" + m.body()));
+            String labels = pool.substring(pool.indexOf('{'));
+            assertTrue(m.require(pool) > 0, pool);
+            assertTrue(m.require("socketserver_container_pool_max_threads" + labels) >= m.require(pool), labels);
+            assertTrue(m.require("socketserver_container_pool_busy_threads" + labels) >= 0, labels);
+        }
+        MetricsScrape open = MetricsScrape.get(server.httpPort(), "Bearer " + GrpcClient.API_KEY,
+                "application/openmetrics-text; version=1.0.0");
+        assertTrue(open.body().endsWith("# EOF\n"), "OpenMetrics when asked");
     }
 
     @Test

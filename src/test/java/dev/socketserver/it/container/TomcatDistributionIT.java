@@ -21,4 +21,9 @@ class TomcatDistributionIT extends DistributionSmokeTest {
     boolean stalledReadersSeeTheirClose() {
         return false;
     }
+
+    @Override
+    boolean publishesThreadPoolBeans() {
+        return true;
+    }
 }
