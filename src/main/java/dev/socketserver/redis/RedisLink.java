@@ -76,6 +76,13 @@ public final class RedisLink implements AutoCloseable {
     /** Pub/sub connections to cluster nodes that already carry the stream listener. */
     private final Set<StatefulRedisPubSubConnection<byte[], byte[]>> listened = ConcurrentHashMap.newKeySet();
     private volatile RedisPubSubListener<byte[], byte[]> streamListener;
+    private final Map<StatefulRedisPubSubConnection<byte[], byte[]>, Subscriptions> batchers = new ConcurrentHashMap<>();
+    /** Sends batched (un)subscriptions: calls made while it is busy go out together. */
+    private final java.util.concurrent.ExecutorService subscriber = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "socket-server-redis-subscriptions");
+        t.setDaemon(true);
+        return t;
+    });
     /** Few threads (the connections are few), and reconnect attempts at most a second apart. */
     private final ClientResources resources = DefaultClientResources.builder()
             .ioThreadPoolSize(2)
@@ -219,21 +226,16 @@ public final class RedisLink implements AutoCloseable {
         if (channels.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        Map<StatefulRedisPubSubConnection<byte[], byte[]>, List<byte[]>> by = new java.util.LinkedHashMap<>();
+        List<CompletableFuture<Void>> all = new ArrayList<>();
         try {
             for (byte[] ch : channels) {
-                by.computeIfAbsent(carrier(shard, ch), c -> new ArrayList<>()).add(ch);
+                StatefulRedisPubSubConnection<byte[], byte[]> c = carrier(shard, ch);
+                Subscriptions batcher = batchers.computeIfAbsent(c, k -> new Subscriptions(k, cluster(), subscriber));
+                all.add(batcher.submit(on, ch).toCompletableFuture());
             }
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(unavailable(e));
         }
-        List<CompletableFuture<Void>> all = new ArrayList<>();
-        by.forEach((c, chs) -> {
-            byte[][] a = chs.toArray(new byte[0][]);
-            all.add(call(() -> cluster()
-                    ? (on ? c.async().ssubscribe(a) : c.async().sunsubscribe(a))
-                    : (on ? c.async().subscribe(a) : c.async().unsubscribe(a))).toCompletableFuture());
-        });
         return CompletableFuture.allOf(all.toArray(new CompletableFuture[0]));
     }
 
@@ -391,6 +393,7 @@ public final class RedisLink implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        subscriber.shutdownNow();
         quietly(s -> s.pubsub().close());
         quietly(s -> s.connection().close());
         for (AbstractRedisClient c : clients) {

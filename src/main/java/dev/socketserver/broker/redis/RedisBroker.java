@@ -48,15 +48,20 @@ import java.util.logging.Logger;
  * <ul>
  *   <li><b>Ordering domain.</b> One publish is one script on the stream's shard (idempotency
  *   check, offset, history append and trim, position, {@code PUBLISH}); Redis runs scripts one
- *   at a time, and a history read is a script too. Each shard's pub/sub connection delivers in
- *   the order Redis published, and a stream's messages are handed to the node under the
- *   stream's {@link Follower} lock, one at a time.</li>
+ *   at a time, and a history read is a script too. Each shard's pub/sub connection (in a
+ *   cluster, the slot owner's, with sharded pub/sub) delivers in the order Redis published;
+ *   a stream's messages are handed to the node on one delivery lane (a thread chosen by the
+ *   stream) under the stream's {@link Follower} lock, one at a time. Interest changes are
+ *   batched per connection in the order made; an unsubscribe ends the stream on its lane once
+ *   Redis confirmed it, after every message published before it.</li>
  *   <li><b>Gaps.</b> The last offset handed over is tracked per followed stream. A jump (or a new
  *   epoch not at offset 1) holds the stream's messages while the missing ones are read from
  *   history once, then hands them over in order without duplicates; only what history no longer
  *   holds becomes {@link Gap.Stream}. A lost pub/sub connection makes the node not ready
  *   ({@link BrokerEventHandler#onLinkLost}); once it is back, every followed stream is subscribed
- *   again and repaired the same way.</li>
+ *   again and repaired the same way, so clients are not all closed for a blip: only streams that
+ *   cannot be repaired (a new epoch, publications without history) become {@link Gap.Stream}.
+ *   {@link Gap.LinkLost} is not used.</li>
  *   <li><b>Positions.</b> A stream's epoch is made by the script when the stream has no state:
  *   from the Redis run id (new after a restart), the window of the position TTL it falls in and
  *   the evictions so far, so a Redis that lost its data gives new epochs and a stream whose
@@ -85,6 +90,8 @@ public final class RedisBroker implements Broker {
     static final Duration HEARTBEAT = Duration.ofMillis(500);
     /** A node not heard of for this long is not waited for by control. */
     static final Duration NODE_LIVENESS = Duration.ofSeconds(5);
+    /** A node silent for this long is removed from the registry. */
+    static final Duration REGISTRY_FORGET = Duration.ofMinutes(1);
 
     private final RedisLink link;
     private final String nodeId;
@@ -287,17 +294,30 @@ public final class RedisBroker implements Broker {
         Shard shard = link.shardOf(target.streamKey());
         // Publications made before the unsubscribe are still handed over: the follower goes
         // once Redis confirmed it, after every message published before it.
-        return link.unsubscribeStreams(shard, List.of(channel)).whenComplete((v, e) ->
-                followers.computeIfPresent(name, (k, f) -> {
-                    if (f.wanted) {
-                        return f;
+        return link.unsubscribeStreams(shard, List.of(channel)).whenComplete((v, e) -> {
+            Follower f = followers.get(name);
+            if (f != null) {
+                // On the stream's lane, after the messages that arrived before the confirmation.
+                runOn(f.lane, () -> followers.computeIfPresent(name, (k, now) -> {
+                    if (now.wanted) {
+                        return now;
                     }
-                    synchronized (f) {
-                        f.closed = true;
-                        f.pending.clear();
+                    synchronized (now) {
+                        now.closed = true;
+                        now.pending.clear();
                     }
                     return null;
                 }));
+            }
+        });
+    }
+
+    private static void runOn(java.util.concurrent.Executor lane, Runnable task) {
+        try {
+            lane.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the broker closed meanwhile
+        }
     }
 
     // ---- delivery -----------------------------------------------------------------------------
@@ -481,7 +501,11 @@ public final class RedisBroker implements Broker {
         }
         try {
             Shard home = link.home();
-            RedisLink.call(() -> home.commands().zadd(nodesKey, System.currentTimeMillis(), Bytes.utf8(nodeId)))
+            long now = System.currentTimeMillis();
+            // Nodes that died without leaving (a new id per start) drop out of the registry.
+            RedisLink.call(() -> home.commands().zremrangebyscore(nodesKey,
+                    Range.create(Double.NEGATIVE_INFINITY, (double) (now - REGISTRY_FORGET.toMillis()))));
+            RedisLink.call(() -> home.commands().zadd(nodesKey, now, Bytes.utf8(nodeId)))
                     .toCompletableFuture().orTimeout(link.timeout().toMillis(), TimeUnit.MILLISECONDS)
                     .whenComplete((v, e) -> {
                         commandsFailing = e != null;
@@ -506,7 +530,7 @@ public final class RedisBroker implements Broker {
         List<Follower> mine = new ArrayList<>();
         List<byte[]> channels = new ArrayList<>();
         for (Follower f : followers.values()) {
-            if (f.shard.equals(shard)) {
+            if (f.shard.equals(shard) && f.wanted) {
                 mine.add(f);
                 channels.add(f.channel);
             }

@@ -237,6 +237,41 @@ class RedisEngineTest {
         await().atMost(WAIT).until(() -> join(e.presence().presence("lobby")).isEmpty());
     }
 
+    /** A burst of interest changes (a reconnect storm) goes out as a few batched commands, in order. */
+    @Test
+    void subscriptionsMadeTogetherAreBatchedAndEachTakesEffect() throws Exception {
+        RedisServers.Server server = ownServer();
+        RecordingNode node = new RecordingNode("a");
+        RedisEngine e = engine(RedisServers.settings(List.of(server.url()), false), node);
+        RedisClient client = RedisClient.create(server.url());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            c.sync().configResetstat();
+            List<Target> rooms = new ArrayList<>();
+            List<java.util.concurrent.CompletableFuture<Void>> stages = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                Target t = room();
+                rooms.add(t);
+                stages.add(e.broker().subscribe(t).toCompletableFuture());
+            }
+            // The last ten leave again at once: their subscribe and unsubscribe keep their order.
+            for (Target t : rooms.subList(290, 300)) {
+                stages.add(e.broker().unsubscribe(t).toCompletableFuture());
+            }
+            stages.forEach(RedisEngineTest::join);
+            String stats = c.sync().info("commandstats");
+            long subscribes = Long.parseLong(stats.replaceAll("(?s).*cmdstat_subscribe:calls=(\\d+),.*", "$1"));
+            System.out.println("SUBSCRIBE commands for 300 streams: " + subscribes);
+            assertTrue(subscribes < 300, "batched: " + subscribes + " commands");
+            for (Target t : rooms) {
+                join(e.broker().publish(t, note("x"), history(1)));
+            }
+            await().atMost(WAIT).until(() -> node.received.size() == 290);
+            assertTrue(rooms.subList(290, 300).stream().allMatch(t -> node.receivedFor(t).isEmpty()), "unsubscribed last");
+        } finally {
+            client.shutdown();
+        }
+    }
+
     /** Bytes a publication costs: on pub/sub (the message) and in Redis (a history entry). */
     @Test
     void measuresBytesPerPublication() throws Exception {
