@@ -96,7 +96,7 @@ stop_server() {
 start_jetty() {
   local c=$1 base=$work/jetty-base-$1 log=$work/server.log
   rm -rf "$base"
-  bash "$work/src-$c/deploy/jetty/make-base.sh" "$JETTY_HOME" "$base" "$work/$c.war" >/dev/null
+  bash "$work/src-$c/deploy/jetty/make-base.sh" "$JETTY_HOME" "$base" "$work/$c.war" >/dev/null 2>&1
   (cd "$base" && exec java -Xmx"$SERVER_HEAP" -jar "$JETTY_HOME/start.jar" jetty.http.port="$HTTP_PORT" \
     socketserver.grpc.port="$GRPC_PORT") >"$log" 2>&1 &
   SERVER_PID=$!
