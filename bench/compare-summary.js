@@ -69,9 +69,16 @@ for (const [row, name, get] of metrics) {
   const ratio = a.median && b.median !== null ? (b.median / a.median).toFixed(2) : '-';
   out.push(`| ${name} | ${a.text} | ${b.text} | ${ratio} |`);
 }
+for (const c of [A, B]) {
+  const t = cell('tomcat', c, (r) => r.cpu?.server_cpu_us_per_delivery).median;
+  const j = cell('full', c, (r) => r.cpu?.server_cpu_us_per_delivery).median;
+  if (t && j) out.push(`| stock Tomcat ÷ stock Jetty, CPU per delivery at full speed, ${c} | | | ${(t / j).toFixed(2)} |`);
+}
+const other = lines.filter((r) => r.scenario === 'fanout').map((r) => r.machine?.other_cpu_s).filter((x) => typeof x === 'number');
 const lost = lines.reduce((s, r) => s + (r.delivery?.lost || 0), 0);
 const closed = lines.reduce((s, r) => s + (r.disconnects?.during_publish_or_drain || 0), 0);
 out.push('');
+if (other.length) out.push(`CPU used by other processes during the fanout runs (machine.other_cpu_s): median ${fmt(median(other))} s [${fmt(Math.min(...other))}-${fmt(Math.max(...other))}].`);
 out.push(`${lines.length} runs; lost deliveries in all runs: ${lost}; clients closed during publish/drain: ${closed}.`);
 const noisyRuns = lines.filter((r) => r.scenario === 'fanout' && r.machine?.other_cpu_s > noisy);
 if (noisyRuns.length) {
