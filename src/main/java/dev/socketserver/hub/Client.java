@@ -500,13 +500,21 @@ public final class Client {
                     batch = null;
                 } else {
                     int n = Math.min(MAX_BATCH_FRAMES, queue.size());
-                    batch = new ArrayList<>(n);
-                    long batchBytes = 0;
-                    do {
+                    long batchBytes;
+                    if (n == 1) {
+                        // At low rates nearly every batch: no list to grow.
                         Frame f = queue.pollFirst();
-                        batch.add(f);
-                        batchBytes += f.bytes();
-                    } while (batch.size() < n && batchBytes + queue.peekFirst().bytes() <= MAX_BATCH_BYTES);
+                        batch = List.of(f);
+                        batchBytes = f.bytes();
+                    } else {
+                        batch = new ArrayList<>(n);
+                        batchBytes = 0;
+                        do {
+                            Frame f = queue.pollFirst();
+                            batch.add(f);
+                            batchBytes += f.bytes();
+                        } while (batch.size() < n && batchBytes + queue.peekFirst().bytes() <= MAX_BATCH_BYTES);
+                    }
                     inFlightBytes = batchBytes;
                     handedOver = batchBytes;
                     writeStartedNanos = System.nanoTime();

@@ -63,10 +63,14 @@ final class JettyTrim {
      * connection closes (~0.4 KB per connection, and CPU per handshake). The endpoint has
      * nothing to inject (it is built with its collaborators), so the class is added to the
      * decorator's public set of undecoratable class names, once at start-up, through the
-     * context's {@code DecoratedObjectFactory} attribute. Elsewhere (no such attribute or
-     * decorator: Tomcat, Jetty without {@code ee10-cdi}) nothing happens.
+     * context's {@code DecoratedObjectFactory} attribute. The same goes for the endpoint's
+     * configurator, which Jetty's {@code upgradeHttpToWebSocket} decorates again on every
+     * upgrade: each time a Weld injection target, a creational context and a stack walk
+     * ({@code Thread.getStackTrace}, Weld finding its caller), all garbage at once, for an
+     * object with nothing to inject. Elsewhere (no such attribute or decorator: Tomcat, Jetty
+     * without {@code ee10-cdi}) nothing happens.
      */
-    static void skipCdiDecoration(ServletContext context, Class<?> endpoint) {
+    static void skipCdiDecoration(ServletContext context, Class<?>... types) {
         Object factory = context.getAttribute("org.eclipse.jetty.util.DecoratedObjectFactory");
         if (factory == null) {
             return;
@@ -76,9 +80,12 @@ final class JettyTrim {
                 if (d.getClass().getName().endsWith(".CdiSpiDecorator")) {
                     @SuppressWarnings("unchecked")
                     Set<String> skip = (Set<String>) d.getClass().getMethod("getUndecoratable").invoke(d);
-                    skip.add(endpoint.getName());
-                    LOG.info("WebSocket endpoints are not decorated by Jetty's CDI integration (nothing to inject;"
-                            + " saves a Weld injection target per connection)");
+                    for (Class<?> type : types) {
+                        skip.add(type.getName());
+                    }
+                    LOG.info("WebSocket endpoints are not decorated by Jetty's CDI integration, nor their"
+                            + " configurator (nothing to inject; saves a Weld injection target per connection"
+                            + " and work per handshake)");
                 }
             }
         } catch (ReflectiveOperationException | RuntimeException e) {

@@ -70,6 +70,11 @@ final class UpgradeServlet extends HttpServlet {
                 .configurator(new HandOver(gateway)).build();
     }
 
+    /** The configurator's class, for {@link JettyTrim#skipCdiDecoration}. */
+    static Class<?> configuratorClass() {
+        return HandOver.class;
+    }
+
     /** Hands {@link #PENDING} over to the connection's config; makes the endpoints. */
     private static final class HandOver extends ServerEndpointConfig.Configurator {
         private final WebSocketGateway gateway;

@@ -97,7 +97,7 @@ public final class WebSocketGateway implements AutoCloseable {
         reg.setAsyncSupported(true);
         reg.setLoadOnStartup(1);
         if (config.wsWritePath() == Config.WritePath.AUTO) {
-            JettyTrim.skipCdiDecoration(context, WsEndpoint.class);
+            JettyTrim.skipCdiDecoration(context, WsEndpoint.class, UpgradeServlet.configuratorClass());
         }
     }
 
