@@ -35,9 +35,7 @@ public final class HealthServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (!"GET".equals(req.getMethod()) && !"HEAD".equals(req.getMethod())) {
-            resp.setHeader("Allow", "GET, HEAD");
-            HttpErrors.send(resp, 405, ErrorCode.BAD_REQUEST, "use GET /health/live or GET /health/ready");
+        if (!HttpErrors.readOnly(req, resp, "use GET /health/live or GET /health/ready")) {
             return;
         }
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();

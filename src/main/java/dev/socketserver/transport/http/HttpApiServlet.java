@@ -237,50 +237,38 @@ public final class HttpApiServlet extends HttpServlet {
         error(out, status, code, message);
     }
 
+    /**
+     * An asynchronous request's listener that acts only when it completes: no timeout is set,
+     * onComplete follows an error, and a request is started once.
+     */
+    private interface WhenComplete extends AsyncListener {
+        @Override
+        default void onTimeout(AsyncEvent event) {
+        }
+
+        @Override
+        default void onError(AsyncEvent event) {
+        }
+
+        @Override
+        default void onStartAsync(AsyncEvent event) {
+        }
+    }
+
     /** Gives the in-flight permit back when the request ends, however it ends. */
-    private record PermitRelease(Semaphore permits) implements AsyncListener {
+    private record PermitRelease(Semaphore permits) implements WhenComplete {
         @Override
         public void onComplete(AsyncEvent event) {
             permits.release();
         }
-
-        @Override
-        public void onTimeout(AsyncEvent event) {
-            // no timeout is set
-        }
-
-        @Override
-        public void onError(AsyncEvent event) {
-            // onComplete follows
-        }
-
-        @Override
-        public void onStartAsync(AsyncEvent event) {
-            // started once
-        }
     }
 
     /** Counts an asynchronous answer once its request completes. */
-    private record Counted(Stats stats, String method) implements AsyncListener {
+    private record Counted(Stats stats, String method) implements WhenComplete {
         @Override
         public void onComplete(AsyncEvent event) {
             int status = event.getSuppliedResponse() instanceof HttpServletResponse r ? r.getStatus() : 500;
             stats.apiCall("http", method, Integer.toString(status));
-        }
-
-        @Override
-        public void onTimeout(AsyncEvent event) {
-            // no timeout is set
-        }
-
-        @Override
-        public void onError(AsyncEvent event) {
-            // onComplete follows
-        }
-
-        @Override
-        public void onStartAsync(AsyncEvent event) {
-            // started once
         }
     }
 

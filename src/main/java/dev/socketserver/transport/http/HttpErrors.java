@@ -3,6 +3,7 @@ package dev.socketserver.transport.http;
 import dev.socketserver.error.ErrorCode;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,5 +44,18 @@ public final class HttpErrors {
         resp.setCharacterEncoding("UTF-8");
         resp.setContentLength(body.length);
         resp.getOutputStream().write(body);
+    }
+
+    /**
+     * For the read-only endpoints: true for GET and HEAD; otherwise answers 405 with
+     * {@code Allow: GET, HEAD} and {@code hint} and returns false.
+     */
+    static boolean readOnly(HttpServletRequest req, HttpServletResponse resp, String hint) throws IOException {
+        if ("GET".equals(req.getMethod()) || "HEAD".equals(req.getMethod())) {
+            return true;
+        }
+        resp.setHeader("Allow", "GET, HEAD");
+        send(resp, 405, ErrorCode.BAD_REQUEST, hint);
+        return false;
     }
 }

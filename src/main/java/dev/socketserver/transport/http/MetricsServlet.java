@@ -36,9 +36,7 @@ public final class MetricsServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (!"GET".equals(req.getMethod()) && !"HEAD".equals(req.getMethod())) {
-            resp.setHeader("Allow", "GET, HEAD");
-            HttpErrors.send(resp, 405, ErrorCode.BAD_REQUEST, "use GET /metrics");
+        if (!HttpErrors.readOnly(req, resp, "use GET /metrics")) {
             return;
         }
         if (!open) {
