@@ -492,7 +492,7 @@ public final class Client {
             }
             List<Frame> batch;
             Disconnect thenClose;
-            long handedOver = 0;
+            long batchBytes = 0;
             synchronized (queue) {
                 thenClose = closeWhenWritten;
                 if (closed || queue.isEmpty()) {
@@ -500,23 +500,13 @@ public final class Client {
                     batch = null;
                 } else {
                     int n = Math.min(MAX_BATCH_FRAMES, queue.size());
-                    long batchBytes;
-                    if (n == 1) {
-                        // At low rates nearly every batch: no list to grow.
+                    batch = new ArrayList<>(n);
+                    do {
                         Frame f = queue.pollFirst();
-                        batch = List.of(f);
-                        batchBytes = f.bytes();
-                    } else {
-                        batch = new ArrayList<>(n);
-                        batchBytes = 0;
-                        do {
-                            Frame f = queue.pollFirst();
-                            batch.add(f);
-                            batchBytes += f.bytes();
-                        } while (batch.size() < n && batchBytes + queue.peekFirst().bytes() <= MAX_BATCH_BYTES);
-                    }
+                        batch.add(f);
+                        batchBytes += f.bytes();
+                    } while (batch.size() < n && batchBytes + queue.peekFirst().bytes() <= MAX_BATCH_BYTES);
                     inFlightBytes = batchBytes;
-                    handedOver = batchBytes;
                     writeStartedNanos = System.nanoTime();
                 }
             }
@@ -526,7 +516,7 @@ public final class Client {
                 }
                 return;
             }
-            stats.written(batch.size(), handedOver);
+            stats.written(batch.size(), batchBytes);
             writeState = PENDING;
             transport.write(batch, written);
             if (WRITE_STATE.compareAndSet(this, PENDING, ASYNC)) {
@@ -589,15 +579,7 @@ public final class Client {
 
     /** Server-side close: sends the close code, then releases the queue. Idempotent. */
     public void close(Disconnect reason) {
-        if (CLOSED.compareAndSet(this, false, true)) {
-            stats.closeSent(reason.code());
-            releaseQueue();
-            try {
-                transport.close(reason.code(), reason.reason());
-            } finally {
-                onClose.accept(this, reason);
-            }
-        }
+        close(reason, false);
     }
 
     /**
@@ -608,16 +590,20 @@ public final class Client {
      * may wait on another stream. Without a pool they run here.
      */
     void closeFromFanOut(Disconnect reason) {
+        close(reason, writers != null);
+    }
+
+    private void close(Disconnect reason, boolean sideEffectsOnWriters) {
         if (CLOSED.compareAndSet(this, false, true)) {
             stats.closeSent(reason.code());
             releaseQueue();
             try {
                 transport.close(reason.code(), reason.reason());
             } finally {
-                if (writers == null) {
-                    onClose.accept(this, reason);
-                } else {
+                if (sideEffectsOnWriters) {
                     Writers.execute(writers, () -> onClose.accept(this, reason));
+                } else {
+                    onClose.accept(this, reason);
                 }
             }
         }

@@ -365,7 +365,8 @@ public final class RedisLink implements AutoCloseable {
         return out;
     }
 
-    private static Throwable cause(Throwable e) {
+    /** {@code e} without the {@code CompletionException} a stage wraps it in. */
+    public static Throwable cause(Throwable e) {
         return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 

@@ -461,29 +461,23 @@ public final class MemoryEngine implements AutoCloseable {
 
     /** Publications retained over all streams (takes each stream's lock in turn: for metrics, not for a hot path). */
     long entryCount() {
+        return sumOverStreams(s -> s.entries.size());
+    }
+
+    /** Idempotency keys remembered, over all streams; for tests. */
+    int keyCount() {
+        return Math.toIntExact(sumOverStreams(s -> s.keys == null ? 0 : s.keys.size()));
+    }
+
+    /** Sums {@code count} over every stream, each read under its stream's lock. */
+    private long sumOverStreams(java.util.function.ToIntFunction<Stream> count) {
         long n = 0;
         for (String key : streams.keySet()) {
             ReentrantLock lock = lockOf(key);
             lock.lock();
             try {
                 Stream s = streams.get(key);
-                n += s == null ? 0 : s.entries.size();
-            } finally {
-                lock.unlock();
-            }
-        }
-        return n;
-    }
-
-    /** Idempotency keys remembered, over all streams; for tests. */
-    int keyCount() {
-        int n = 0;
-        for (String key : streams.keySet()) {
-            ReentrantLock lock = lockOf(key);
-            lock.lock();
-            try {
-                Stream s = streams.get(key);
-                n += s == null || s.keys == null ? 0 : s.keys.size();
+                n += s == null ? 0 : count.applyAsInt(s);
             } finally {
                 lock.unlock();
             }

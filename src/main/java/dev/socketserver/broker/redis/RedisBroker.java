@@ -673,7 +673,7 @@ public final class RedisBroker implements Broker, EngineGauges {
             if (e == null) {
                 return replies;
             }
-            Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            Throwable c = RedisLink.cause(e);
             if (c instanceof TimeoutException) {
                 throw new ServerException(ErrorCode.UNAVAILABLE, "node(s) " + pending.missing() + " did not answer within "
                         + link.timeout().toMillis() + " ms");
