@@ -82,6 +82,36 @@ public final class Backlog {
         }
     }
 
+    /** A tally for one fan-out: its clients' growth, added here once by {@link Tally#commit}. */
+    Tally tally() {
+        return new Tally(this);
+    }
+
+    /**
+     * The backlog growth of one fan-out's queueing steps, summed on the fan-out's thread and
+     * added to the backlog once, rather than one contended update per client. One per fan-out
+     * (never per client); confined to its thread.
+     */
+    static final class Tally {
+        private final Backlog backlog;
+        private long growth;
+
+        private Tally(Backlog backlog) {
+            this.backlog = backlog;
+        }
+
+        void add(long delta) {
+            growth += delta;
+        }
+
+        /** Adds the sum to the backlog and starts again from zero. */
+        void commit() {
+            long g = growth;
+            growth = 0;
+            backlog.add(g);
+        }
+    }
+
     /** A client starts ({@code +1}) or stops ({@code -1}) counting. */
     void counting(int change) {
         counting.addAndGet(change);

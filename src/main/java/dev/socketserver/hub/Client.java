@@ -194,36 +194,21 @@ public final class Client {
         }
     }
 
-    // A queueing step reports two things at once, packed in a long to keep fan-out allocation-free:
-    // the growth of this client's backlog share, and whether the caller must start the writer.
-
-    static boolean mustStart(long queued) {
-        return (queued & 1) != 0;
-    }
-
-    static long backlogGrowth(long queued) {
-        return queued >> 1;
-    }
-
-    private static long queued(long growth, boolean start) {
-        return (growth << 1) | (start ? 1 : 0);
-    }
-
     /**
      * Delivers a publication's shared frame: queued at once, or held while its stream is being
      * recovered (see {@link #beginRecovery}).
      *
-     * @return see {@link #mustStart} and {@link #backlogGrowth}; the caller adds the growth to
-     *         the backlog and starts the writer ({@link #drain()}) when told to
+     * @param tally receives the growth of this client's backlog share; the caller commits it
+     * @return whether the writer was idle: the caller must start it ({@link #drain()})
      */
-    long deliver(Publication publication, Frame frame) {
+    boolean deliver(Publication publication, Frame frame, Backlog.Tally tally) {
         if (recoveringCount != 0) {
             Recovery r = recovering.get(publication.target().streamKey());
             if (r != null) {
-                return r.offer(publication, frame);
+                return r.offer(publication, frame, tally);
             }
         }
-        return enqueue(frame);
+        return enqueue(frame, tally);
     }
 
     /**
@@ -322,11 +307,11 @@ public final class Client {
             this.streamKey = streamKey;
         }
 
-        synchronized long offer(Publication p, Frame frame) {
+        synchronized boolean offer(Publication p, Frame frame, Backlog.Tally tally) {
             if (ended) {
                 // Went live, or the client left the stream: deliver as to any member. Replaced
                 // by a newer recovery: that one replays it from history.
-                return replaced ? 0 : enqueue(frame);
+                return !replaced && enqueue(frame, tally);
             }
             if (held != null) {
                 // Held frames count against the queue bound as if queued: a client that falls
@@ -334,28 +319,28 @@ public final class Client {
                 if (queuedBytes() + heldBytes + frame.bytes() > maxQueueBytes) {
                     end(true);
                     closeFromFanOut(Disconnect.SLOW_CONSUMER);
-                    return 0;
+                    return false;
                 }
                 held.add(new Held(p.position(), frame));
                 heldBytes += frame.bytes();
-                return 0;
+                return false;
             }
             if (p.position() == null) {
-                return enqueue(frame); // not in the stream's sequence (a presence event)
+                return enqueue(frame, tally); // not in the stream's sequence (a presence event)
             }
             switch (Sequence.of(last, p.position())) {
                 case DUPLICATE -> {
-                    return 0;
+                    return false;
                 }
                 case NEXT -> {
-                    long q = enqueue(frame);
+                    boolean start = enqueue(frame, tally);
                     end(true);
-                    return q;
+                    return start;
                 }
                 default -> {
                     end(true);
                     closeFromFanOut(Disconnect.STREAM_GAP);
-                    return 0;
+                    return false;
                 }
             }
         }
@@ -426,9 +411,7 @@ public final class Client {
 
     /** Queues a frame and writes it from this thread if the writer was idle; closes the client as a slow consumer if that exceeds its bound. */
     public void send(Frame frame) {
-        long q = enqueue(frame);
-        backlog.add(backlogGrowth(q));
-        if (mustStart(q)) {
+        if (enqueue(frame, null)) {
             drain();
         }
     }
@@ -436,14 +419,16 @@ public final class Client {
     /**
      * Queues a frame without starting the writer.
      *
-     * @return see {@link #mustStart} and {@link #backlogGrowth}
+     * @param tally receives the growth of this client's backlog share (a fan-out commits it
+     *              once); {@code null}: added to the backlog here
+     * @return whether the writer was idle: the caller must start it ({@link #drain()})
      */
-    long enqueue(Frame frame) {
+    boolean enqueue(Frame frame, Backlog.Tally tally) {
         long growth;
         boolean start;
         synchronized (queue) {
             if (closed || closeWhenWritten != null) {
-                return 0;
+                return false;
             }
             // Slow is a queue already at its bound: a frame that finds it below is queued even if
             // it goes over (Node refuses frames larger than the bound), so a reading client gets
@@ -462,8 +447,12 @@ public final class Client {
         }
         if (frame == null) {
             closeFromFanOut(Disconnect.SLOW_CONSUMER);
+        } else if (tally != null) {
+            tally.add(growth);
+        } else {
+            backlog.add(growth);
         }
-        return queued(growth, start);
+        return start;
     }
 
     /** Brings {@link #counted} up to date; returns the change. Hold the queue's monitor. */

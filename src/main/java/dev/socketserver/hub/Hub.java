@@ -128,20 +128,21 @@ public final class Hub {
      */
     public int deliver(Publication publication, Frame frame) {
         Client[] to = recipients(publication.target());
+        if (to.length == 0) {
+            return 0;
+        }
+        Backlog.Tally growth = backlog.tally();
         Client[] starts = null;
         int n = 0;
-        long growth = 0;
         for (Client c : to) {
-            long q = c.deliver(publication, frame);
-            growth += Client.backlogGrowth(q);
-            if (Client.mustStart(q)) {
+            if (c.deliver(publication, frame, growth)) {
                 if (starts == null) {
                     starts = new Client[to.length];
                 }
                 starts[n++] = c;
             }
         }
-        backlog.add(growth);
+        growth.commit();
         for (int from = 0; from < n; from += START_CHUNK) {
             Writers.execute(writers, new StartWriters(starts, from, Math.min(n, from + START_CHUNK)));
         }

@@ -258,13 +258,11 @@ class ClientTest {
         Client.Recovery r = c.beginRecovery(room.streamKey());
         assertEquals(r, c.pendingRecovery(room.streamKey()));
         // Live publications during recovery are held back; offset 2 overlaps the history.
-        c.deliver(pub(room, 2), Frame.of("live-2"));
-        c.deliver(pub(room, 3), Frame.of("live-3"));
+        deliver(c, pub(room, 2), "live-2");
+        deliver(c, pub(room, 3), "live-3");
         assertEquals(List.of(), t.written);
         r.complete(List.of(Frame.of("history-1"), Frame.of("history-2")), new StreamPosition(2, "ep"));
-        if (Client.mustStart(c.deliver(pub(room, 4), Frame.of("live-4")))) {
-            c.drain(); // as the hub does when the writer was idle
-        }
+        deliver(c, pub(room, 4), "live-4");
         assertEquals(List.of("history-1", "history-2", "live-3", "live-4"), t.written);
         assertNull(c.pendingRecovery(room.streamKey()), "recovery finished");
         // A second recovery of the same stream can begin once the first is done.
@@ -272,8 +270,12 @@ class ClientTest {
         assertNull(c.pendingRecovery(room.streamKey()));
     }
 
+    /** Delivers as the hub does: commits the backlog growth, starts the writer when it was idle. */
     private static void deliver(Client c, Publication p, String text) {
-        if (Client.mustStart(c.deliver(p, Frame.of(text)))) {
+        Backlog.Tally growth = Backlog.unbounded().tally();
+        boolean start = c.deliver(p, Frame.of(text), growth);
+        growth.commit();
+        if (start) {
             c.drain();
         }
     }
