@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -48,6 +49,8 @@ class HttpApiServletTest {
     private static final class SlowBroker extends ForwardingBroker {
         final MemoryBroker delegate = new MemoryBroker();
         final List<Runnable> waiting = new CopyOnWriteArrayList<>();
+        /** Counts publications as they reach the broker (and are held). */
+        final Semaphore reached = new Semaphore(0);
 
         @Override
         protected Broker delegate() {
@@ -58,6 +61,7 @@ class HttpApiServletTest {
         public CompletionStage<PublishResult> publish(Target target, Notification notification, PublishOptions options) {
             CompletableFuture<PublishResult> later = new CompletableFuture<>();
             waiting.add(() -> delegate.publish(target, notification, options).whenComplete((r, e) -> later.complete(r)));
+            reached.release();
             return later;
         }
 
@@ -115,11 +119,17 @@ class HttpApiServletTest {
     void publicationsWaitingForTheBrokerHoldNoContainerThreadAndAreAnsweredOnceAccepted() throws Exception {
         SlowBroker broker = new SlowBroker();
         int port = start(broker, 12);
+        int publications = 20;
         List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < publications; i++) {
             held.add(post(port, "Publish", "{\"room\":\"r\",\"message\":{\"entityId\":\"e" + i + "\"}}", Duration.ofSeconds(60)));
         }
-        // More publications in flight than the container has threads: another call is still served.
+        // All of them reach the broker at once, although the container has fewer threads (a
+        // blocking servlet holds one thread per publication: the rest would still be queued).
+        assertTrue(broker.reached.tryAcquire(publications, 30, TimeUnit.SECONDS),
+                "publications held in the broker: " + broker.reached.availablePermits() + " of " + publications);
+        assertTrue(held.stream().noneMatch(CompletableFuture::isDone), "answered before the broker accepted");
+        // With every publication in flight, another call is still served.
         HttpResponse<String> info = post(port, "Info", "{}", Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
         assertEquals(200, info.statusCode(), info.body());
         assertTrue(held.stream().noneMatch(CompletableFuture::isDone), "answered before the broker accepted");
