@@ -102,6 +102,17 @@ public final class RawWebSocket implements AutoCloseable {
         return status;
     }
 
+    /** The body of a refused handshake (its {@code Content-Length} bytes), as UTF-8. */
+    public String responseBody() throws IOException {
+        String length = responseHeader("Content-Length");
+        if (length == null) {
+            return "";
+        }
+        byte[] body = new byte[Integer.parseInt(length)];
+        in.readFully(body);
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
     public void sendText(String text) throws IOException {
         send(TEXT, text.getBytes(StandardCharsets.UTF_8), true);
     }
