@@ -20,7 +20,8 @@ import java.util.logging.Logger;
  *
  * <p>Both tasks survive their own exceptions: a scheduled task that throws is never run again,
  * so a failure with one client (a transport that throws, a close whose side effects fail) is
- * logged and the round goes on with the next client.
+ * logged and the round goes on with the next client, and anything else a round throws (an
+ * {@link Error} included) is logged and ends that round only: the next one runs as scheduled.
  */
 public final class Heartbeat implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Heartbeat.class.getName());
@@ -41,9 +42,19 @@ public final class Heartbeat implements AutoCloseable {
         this.pongTimeoutNanos = pongTimeout.toNanos();
         long tick = Math.max(50, Math.min(1000, Math.min(pingInterval.toMillis(), pongTimeout.toMillis()) / 4));
         this.slots = (int) Math.max(1, Math.min(100_000, pingInterval.toMillis() / tick));
-        this.task = scheduler.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
-        this.stallTask = scheduler.scheduleWithFixedDelay(this::checkStalls, STALL_CHECK_MILLIS,
-                STALL_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        this.task = scheduler.scheduleWithFixedDelay(() -> survive("heartbeat", this::tick), tick, tick,
+                TimeUnit.MILLISECONDS);
+        this.stallTask = scheduler.scheduleWithFixedDelay(() -> survive("stall check", this::checkStalls),
+                STALL_CHECK_MILLIS, STALL_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs one round of a periodic task; whatever it throws is logged, so the task is not cancelled. */
+    private static void survive(String task, Runnable round) {
+        try {
+            round.run();
+        } catch (Throwable t) {
+            LOG.log(Level.SEVERE, task + " round failed; the next round runs as scheduled", t);
+        }
     }
 
     /** Runs on the scheduler thread only. */

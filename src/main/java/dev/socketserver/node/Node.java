@@ -168,26 +168,32 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
 
     /**
      * Keeps this node's presence entries alive; if they had expired (the node could not refresh
-     * in time), adds every local entry again. Never throws: it is a periodic task.
+     * in time), adds every local entry again. Never throws, and logs every failure, also one in
+     * the completion callback (which would otherwise only fail a future nobody reads): it is a
+     * periodic task, and one that throws is never run again.
      */
     void refreshPresence() {
         try {
             presence.refresh(nodeId).whenComplete((alive, e) -> {
-                if (e != null) {
-                    LOG.log(Level.WARNING, "presence refresh failed; entries expire unless the next one succeeds", e);
-                } else if (!alive) {
-                    LOG.warning("this node's presence entries had expired; adding them again");
-                    for (Client c : hub.clients()) {
-                        synchronized (c) {
-                            if (!c.isClosed()) {
-                                c.rooms().forEach(room -> presence.add(room, presenceEntry(c)));
+                try {
+                    if (e != null) {
+                        LOG.log(Level.WARNING, "presence refresh failed; entries expire unless the next one succeeds", e);
+                    } else if (!alive) {
+                        LOG.warning("this node's presence entries had expired; adding them again");
+                        for (Client c : hub.clients()) {
+                            synchronized (c) {
+                                if (!c.isClosed()) {
+                                    c.rooms().forEach(room -> presence.add(room, presenceEntry(c)));
+                                }
                             }
                         }
                     }
+                } catch (Throwable t) {
+                    LOG.log(Level.SEVERE, "adding this node's presence entries again failed; some may stay missing until their clients enter again", t);
                 }
             });
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "presence refresh failed", e);
+        } catch (Throwable t) {
+            LOG.log(Level.SEVERE, "presence refresh failed; the next one runs as scheduled", t);
         }
     }
 

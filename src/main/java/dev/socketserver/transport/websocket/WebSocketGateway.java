@@ -41,7 +41,13 @@ public final class WebSocketGateway implements AutoCloseable {
     /** Per-user connection slots, taken before the upgrade. */
     final UserSlots slots;
     /** Open connections whose token expires. */
-    private final Set<WsEndpoint> expiring = ConcurrentHashMap.newKeySet();
+    private final Set<Expiring> expiring = ConcurrentHashMap.newKeySet();
+
+    /** A connection whose token expires (a {@link WsEndpoint}), as the expiry sweep sees it. */
+    interface Expiring {
+        /** Closes the connection (4001) if its token has expired by {@code nowMillis}; returns whether it is done with. */
+        boolean expireIfDue(long nowMillis);
+    }
 
     public WebSocketGateway(Node node, TokenVerifier verifier, Config config) {
         this.node = node;
@@ -58,26 +64,36 @@ public final class WebSocketGateway implements AutoCloseable {
         t.scheduleWithFixedDelay(this::sweepExpired, EXPIRY_SWEEP_MILLIS, EXPIRY_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    void trackExpiry(WsEndpoint endpoint) {
-        expiring.add(endpoint);
+    void trackExpiry(Expiring connection) {
+        expiring.add(connection);
     }
 
-    void untrackExpiry(WsEndpoint endpoint) {
-        expiring.remove(endpoint);
+    void untrackExpiry(Expiring connection) {
+        expiring.remove(connection);
     }
 
-    /** Closes (4001) every connection whose token has expired. */
-    private void sweepExpired() {
+    /**
+     * Closes (4001) every connection whose token has expired. A periodic task, so it never
+     * throws (one that throws is never run again): a connection whose close fails is logged and
+     * no longer tracked (its client is marked closed before the transport is asked to close, so
+     * a retry would do nothing), and the sweep goes on with the others; anything else is logged
+     * and ends this sweep only.
+     */
+    void sweepExpired() {
         try {
             long now = System.currentTimeMillis();
-            for (WsEndpoint e : expiring) {
-                if (e.expireIfDue(now)) {
+            for (Expiring e : expiring) {
+                try {
+                    if (e.expireIfDue(now)) {
+                        expiring.remove(e);
+                    }
+                } catch (RuntimeException failed) {
                     expiring.remove(e);
+                    LOG.log(Level.WARNING, "closing a connection whose token expired failed; going on with the others", failed);
                 }
             }
-        } catch (RuntimeException e) {
-            // Never let one failure cancel the periodic task.
-            LOG.log(Level.WARNING, "token expiry sweep failed", e);
+        } catch (Throwable t) {
+            LOG.log(Level.SEVERE, "token expiry sweep failed; the next one runs as scheduled", t);
         }
     }
 

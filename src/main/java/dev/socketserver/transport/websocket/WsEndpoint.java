@@ -42,7 +42,7 @@ import java.util.logging.Logger;
  * ({@link UpgradeServlet.Admitted}) are dropped once used, and token expiry is a timestamp
  * instead of a scheduled task.
  */
-public final class WsEndpoint extends Endpoint {
+public final class WsEndpoint extends Endpoint implements WebSocketGateway.Expiring {
     private static final Logger LOG = Logger.getLogger(WsEndpoint.class.getName());
     private static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
     private static final Long BLOCKING_SEND_TIMEOUT_MS = 2000L;
@@ -360,7 +360,8 @@ public final class WsEndpoint extends Endpoint {
     }
 
     /** Called by the gateway's sweep: closes with 4001 if the token has expired by {@code nowMillis}. */
-    boolean expireIfDue(long nowMillis) {
+    @Override
+    public boolean expireIfDue(long nowMillis) {
         if (nowMillis < expiresAtMillis) {
             return false;
         }
