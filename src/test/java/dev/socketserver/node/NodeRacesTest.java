@@ -63,9 +63,11 @@ class NodeRacesTest {
     private static final class HookedPresence implements PresenceManager {
         final MemoryPresenceManager delegate = new MemoryPresenceManager();
         volatile Runnable beforeAdd = () -> { };
+        volatile java.util.function.Consumer<ClientInfo> onAdd = info -> { };
 
         @Override
         public CompletionStage<Void> add(String room, ClientInfo client) {
+            onAdd.accept(client);
             beforeAdd.run();
             return delegate.add(room, client);
         }
@@ -177,6 +179,66 @@ class NodeRacesTest {
         assertEquals(java.util.Set.of(watcher.id()), n.presence("r").toCompletableFuture().join().keySet());
         assertEquals(Map.of("r", 1), n.rooms(null).toCompletableFuture().join());
         assertEquals(List.of(), eventsOf(watcherTransport, "late"));
+    }
+
+    /**
+     * Defect 3 through the control seam: a backend {@code Subscribe} of a user with two
+     * connections races the close of both. The subscribe is stopped inside the first
+     * connection's join (at its presence add, holding that connection), after it took its
+     * snapshot of the user's connections; meanwhile the second connection is closed completely
+     * and the first one's close runs until its transport close. The subscribe then reaches the
+     * second connection already closed, and the first one's close finishes after its join:
+     * neither may leave presence, a room entry or a join event without its leave behind.
+     */
+    @Test
+    void aBackendSubscribeRacingClosesLeavesNoGhostPresence() throws Exception {
+        HookedPresence presence = new HookedPresence();
+        Node n = node(List.of("*"), presence);
+        TestTransport watcherTransport = new TestTransport();
+        Client watcher = n.connect("watcher", watcherTransport);
+        n.enter(watcher, "r", null);
+        TestTransport firstTransport = new TestTransport();
+        TestTransport secondTransport = new TestTransport();
+        Client one = n.connect("racer", firstTransport);
+        Client two = n.connect("racer", secondTransport);
+        CountDownLatch adding = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<String> addedFirst = new java.util.concurrent.atomic.AtomicReference<>();
+        presence.beforeAdd = new Runnable() {
+            private boolean stopped;
+
+            @Override
+            public synchronized void run() {
+                if (!stopped) {
+                    stopped = true;
+                    adding.countDown();
+                    reach(proceed);
+                }
+            }
+        };
+        // Which connection the subscribe joins first is the hub's order: find it from the add.
+        presence.onAdd = info -> addedFirst.compareAndSet(null, info.clientId());
+        CompletableFuture<Integer> subscribed = new CompletableFuture<>();
+        inThread("subscribe", () -> subscribed.complete(n.subscribeUser("racer", "r").toCompletableFuture().join()));
+        reach(adding);
+        Client joining = one.id().equals(addedFirst.get()) ? one : two;
+        Client next = joining == one ? two : one;
+        TestTransport joiningTransport = joining == one ? firstTransport : secondTransport;
+        // The connection the subscribe has not reached yet: closed completely.
+        next.close(Disconnect.FORCE_RECONNECT);
+        // The one it is joining: closed up to its transport close; its side effects wait for the join.
+        CountDownLatch closing = new CountDownLatch(1);
+        joiningTransport.onClose = closing::countDown;
+        CompletableFuture<Void> close = inThread("close", () -> joining.close(Disconnect.FORCE_RECONNECT));
+        reach(closing);
+        proceed.countDown();
+        close.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        subscribed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        await().atMost(WAIT).until(() -> n.info().toCompletableFuture().join().clients() == 1);
+        assertEquals(java.util.Set.of(watcher.id()), n.presence("r").toCompletableFuture().join().keySet());
+        assertEquals(new PresenceStats(1, 1), n.presenceStats("r").toCompletableFuture().join());
+        assertEquals(Map.of("r", 1), n.rooms(null).toCompletableFuture().join());
+        assertEquals(List.of("join", "leave"), eventsOf(watcherTransport, "racer"));
     }
 
     private static CompletableFuture<Void> inThread(String name, Runnable r) {
