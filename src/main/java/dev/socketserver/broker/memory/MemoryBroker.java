@@ -75,6 +75,11 @@ public final class MemoryBroker implements Broker, EngineGauges {
         this.ownsEngine = ownsEngine;
     }
 
+    /** The bounds of what its engine keeps (for tests and diagnostics). */
+    public Limits limits() {
+        return engine.limits();
+    }
+
     @Override
     public void start(BrokerEventHandler handler) {
         this.handler = Objects.requireNonNull(handler, "handler");

@@ -102,6 +102,10 @@ public final class MemoryEngine implements AutoCloseable {
     private final Map<String, MemoryBroker[]> interest = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
+    MemoryBroker.Limits limits() {
+        return limits;
+    }
+
     /** An engine for nodes to share through {@link MemoryBroker#MemoryBroker(MemoryEngine)}. @param clock time for expiry (tests move it) */
     public MemoryEngine(MemoryBroker.Limits limits, Clock clock) {
         this.limits = Objects.requireNonNull(limits, "limits");
