@@ -42,7 +42,11 @@ import java.util.concurrent.CompletionStage;
  *   interested.</li>
  *   <li><b>Control.</b> {@link #control} reaches every node that shares the engine, this one
  *   included, outside any stream's ordering domain, and completes with every node's reply, so
- *   operations on a user's connections reach them on whichever node they are.</li>
+ *   operations on a user's connections reach them on whichever node they are. A room's
+ *   presence is deliberately not a control command: it is read from the shared
+ *   {@link dev.socketserver.presence.PresenceManager} store, where every node keeps its entries
+ *   (with its node id and a TTL), so one read answers for the whole cluster, with no round trip
+ *   to every node and still an answer while a node is slow or gone (its entries expire).</li>
  *   <li><b>Gaps are reported.</b> When the broker cannot vouch that a node was given every
  *   publication of a stream it follows (the link to the engine was lost, an offset was missed,
  *   the node's handler failed on a publication) it calls {@link BrokerEventHandler#onGap},

@@ -7,6 +7,10 @@ import java.util.Objects;
  * connections and a room's members may be on any node. Sent with {@link Broker#control}; each
  * node answers with a {@link ControlReply}. Values only, so an engine can carry them between
  * processes.
+ *
+ * <p>There is deliberately no presence command: a room's presence comes from the shared
+ * presence store ({@code presence.PresenceManager}), which every node writes, not from asking
+ * every node (see {@link Broker}, Control).
  */
 public sealed interface ControlCommand {
 

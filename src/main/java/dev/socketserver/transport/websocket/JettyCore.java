@@ -57,7 +57,7 @@ final class JettyCore {
             jettyLoader = type.getClassLoader();
         }
         try {
-            return H.READY && H.SESSION_CLASS.isInstance(session);
+            return JettyApi.READY && JettyApi.SESSION_CLASS.isInstance(session);
         } catch (LinkageError e) {
             LOG.log(Level.FINE, "Jetty's core WebSocket API is not usable", e);
             return false;
@@ -181,33 +181,33 @@ final class JettyCore {
     }
 
     /** Handles as constants (static finals, so the JIT calls them directly), resolved once from {@link #jettyLoader}. */
-    private static final class H {
-        static final Handles R = resolve(jettyLoader);
-        static final boolean READY = R != null;
-        static final Class<?> SESSION_CLASS = READY ? R.sessionClass() : null;
-        static final MethodHandle CORE_SESSION = READY ? R.coreSession() : null;       // (Object session) Object
-        static final MethodHandle CONNECTION = READY ? R.connection() : null;          // (Object core) Object
-        static final MethodHandle NEW_FRAME = READY ? R.newFrame() : null;             // (byte, ByteBuffer) Object
-        static final MethodHandle NEW_ENTRY = READY ? R.newEntry() : null;             // (Object frame, Object callback) Object
-        static final MethodHandle BATCH = READY ? R.batch() : null;                    // (Object builder, boolean) Object
-        static final MethodHandle BUILD = READY ? R.build() : null;                    // (Object builder) Object
-        static final MethodHandle ENQUEUE = READY ? R.enqueue() : null;                // (Object connection, Object entry) void
-        static final MethodHandle SEND_FRAME = READY ? R.sendFrame() : null;           // (core, frame, callback, boolean) void
-        static final MethodHandle FLUSH = READY ? R.flush() : null;                    // (Object core, Object callback) void
-        static final MethodHandle CALLBACK = READY ? R.callback() : null;              // (invocationType, Runnable, Consumer) Object
+    private static final class JettyApi {
+        static final Handles RESOLVED = resolve(jettyLoader);
+        static final boolean READY = RESOLVED != null;
+        static final Class<?> SESSION_CLASS = READY ? RESOLVED.sessionClass() : null;
+        static final MethodHandle CORE_SESSION = READY ? RESOLVED.coreSession() : null;       // (Object session) Object
+        static final MethodHandle CONNECTION = READY ? RESOLVED.connection() : null;          // (Object core) Object
+        static final MethodHandle NEW_FRAME = READY ? RESOLVED.newFrame() : null;             // (byte, ByteBuffer) Object
+        static final MethodHandle NEW_ENTRY = READY ? RESOLVED.newEntry() : null;             // (Object frame, Object callback) Object
+        static final MethodHandle BATCH = READY ? RESOLVED.batch() : null;                    // (Object builder, boolean) Object
+        static final MethodHandle BUILD = READY ? RESOLVED.build() : null;                    // (Object builder) Object
+        static final MethodHandle ENQUEUE = READY ? RESOLVED.enqueue() : null;                // (Object connection, Object entry) void
+        static final MethodHandle SEND_FRAME = READY ? RESOLVED.sendFrame() : null;           // (core, frame, callback, boolean) void
+        static final MethodHandle FLUSH = READY ? RESOLVED.flush() : null;                    // (Object core, Object callback) void
+        static final MethodHandle CALLBACK = READY ? RESOLVED.callback() : null;              // (invocationType, Runnable, Consumer) Object
         /** The connection's frame flusher, where queuing and processing are separate calls; null if not reachable. */
-        static final MethodHandle FLUSHER = READY ? R.flusher() : null;                // (Object connection) Object
-        static final MethodHandle FLUSHER_ENQUEUE = READY ? R.flusherEnqueue() : null; // (Object flusher, Object entry) boolean
-        static final MethodHandle ITERATE = READY ? R.iterate() : null;                // (Object flusher) void
-        static final Object FLUSH_FRAME = READY ? R.flushFrame() : null;
-        static final Object NOOP = READY ? R.noop() : null;
-        static final Object NON_BLOCKING = READY ? R.nonBlocking() : null;
+        static final MethodHandle FLUSHER = READY ? RESOLVED.flusher() : null;                // (Object connection) Object
+        static final MethodHandle FLUSHER_ENQUEUE = READY ? RESOLVED.flusherEnqueue() : null; // (Object flusher, Object entry) boolean
+        static final MethodHandle ITERATE = READY ? RESOLVED.iterate() : null;                // (Object flusher) void
+        static final Object FLUSH_FRAME = READY ? RESOLVED.flushFrame() : null;
+        static final Object NOOP = READY ? RESOLVED.noop() : null;
+        static final Object NON_BLOCKING = READY ? RESOLVED.nonBlocking() : null;
     }
 
     /** The core session behind a Jakarta session for which {@link #available} said yes. */
     static Object coreSession(Session session) {
         try {
-            return H.CORE_SESSION.invokeExact((Object) session);
+            return JettyApi.CORE_SESSION.invokeExact((Object) session);
         } catch (Throwable t) {
             throw Internals.rethrow(t);
         }
@@ -216,7 +216,7 @@ final class JettyCore {
     /** The connection under a core session. */
     static Object connection(Object core) {
         try {
-            return H.CONNECTION.invokeExact(core);
+            return JettyApi.CONNECTION.invokeExact(core);
         } catch (Throwable t) {
             throw Internals.rethrow(t);
         }
@@ -228,7 +228,7 @@ final class JettyCore {
      */
     static Object callback(Runnable succeeded, Consumer<Throwable> failed) {
         try {
-            return H.CALLBACK.invokeExact(H.NON_BLOCKING, succeeded, failed);
+            return JettyApi.CALLBACK.invokeExact(JettyApi.NON_BLOCKING, succeeded, failed);
         } catch (Throwable t) {
             throw Internals.rethrow(t);
         }
@@ -239,11 +239,11 @@ final class JettyCore {
      * or {@code null} when this Jetty does not let us reach it.
      */
     static Object flusher(Object connection) {
-        if (H.FLUSHER == null) {
+        if (JettyApi.FLUSHER == null) {
             return null;
         }
         try {
-            return H.FLUSHER.invokeExact(connection);
+            return JettyApi.FLUSHER.invokeExact(connection);
         } catch (Throwable t) {
             return null;
         }
@@ -260,29 +260,29 @@ final class JettyCore {
         try {
             if (flusher == null) {
                 for (Frame f : frames) {
-                    H.ENQUEUE.invokeExact(connection, textEntry(f));
+                    JettyApi.ENQUEUE.invokeExact(connection, textEntry(f));
                 }
-                H.FLUSH.invokeExact(core, callback);
+                JettyApi.FLUSH.invokeExact(core, callback);
                 return;
             }
             if (frames.size() == 1) {
                 // The usual case at low rates: one frame, queued unbatched with the completion
                 // itself. Jetty then writes its header and the shared bytes as they are (no
                 // copy into an aggregate buffer, no separate flush entry to queue and skip).
-                Object entry = H.BUILD.invokeExact(H.NEW_ENTRY.invokeExact(frameOf(frames.get(0)), callback));
-                if ((boolean) H.FLUSHER_ENQUEUE.invokeExact(flusher, entry)) {
-                    H.ITERATE.invokeExact(flusher);
+                Object entry = JettyApi.BUILD.invokeExact(JettyApi.NEW_ENTRY.invokeExact(frameOf(frames.get(0)), callback));
+                if ((boolean) JettyApi.FLUSHER_ENQUEUE.invokeExact(flusher, entry)) {
+                    JettyApi.ITERATE.invokeExact(flusher);
                 }
                 return;
             }
             for (Frame f : frames) {
-                if (!(boolean) H.FLUSHER_ENQUEUE.invokeExact(flusher, textEntry(f))) {
+                if (!(boolean) JettyApi.FLUSHER_ENQUEUE.invokeExact(flusher, textEntry(f))) {
                     break; // closed: the flush below fails and reports it
                 }
             }
-            Object flushEntry = H.BUILD.invokeExact(H.NEW_ENTRY.invokeExact(H.FLUSH_FRAME, callback));
-            if ((boolean) H.FLUSHER_ENQUEUE.invokeExact(flusher, flushEntry)) {
-                H.ITERATE.invokeExact(flusher);
+            Object flushEntry = JettyApi.BUILD.invokeExact(JettyApi.NEW_ENTRY.invokeExact(JettyApi.FLUSH_FRAME, callback));
+            if ((boolean) JettyApi.FLUSHER_ENQUEUE.invokeExact(flusher, flushEntry)) {
+                JettyApi.ITERATE.invokeExact(flusher);
             }
         } catch (Throwable t) {
             throw Internals.rethrow(t);
@@ -291,20 +291,20 @@ final class JettyCore {
 
     /** A whole text frame of {@code f}'s shared bytes, in batch mode, completing silently. */
     private static Object textEntry(Frame f) throws Throwable {
-        Object builder = H.NEW_ENTRY.invokeExact(frameOf(f), H.NOOP);
-        return H.BUILD.invokeExact(H.BATCH.invokeExact(builder, true));
+        Object builder = JettyApi.NEW_ENTRY.invokeExact(frameOf(f), JettyApi.NOOP);
+        return JettyApi.BUILD.invokeExact(JettyApi.BATCH.invokeExact(builder, true));
     }
 
     /** A whole text frame of {@code f}'s shared bytes. */
     private static Object frameOf(Frame f) throws Throwable {
-        return H.NEW_FRAME.invokeExact(TEXT, ByteBuffer.wrap(f.utf8()));
+        return JettyApi.NEW_FRAME.invokeExact(TEXT, ByteBuffer.wrap(f.utf8()));
     }
 
     /** Sends a ping without waiting for it (Jetty puts control frames ahead of queued data). */
     static void ping(Object core) {
         try {
-            Object f = H.NEW_FRAME.invokeExact(PING, ByteBuffer.allocate(0));
-            H.SEND_FRAME.invokeExact(core, f, H.NOOP, false);
+            Object f = JettyApi.NEW_FRAME.invokeExact(PING, ByteBuffer.allocate(0));
+            JettyApi.SEND_FRAME.invokeExact(core, f, JettyApi.NOOP, false);
         } catch (Throwable t) {
             throw Internals.rethrow(t);
         }

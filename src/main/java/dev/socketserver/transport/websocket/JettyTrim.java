@@ -101,13 +101,13 @@ final class JettyTrim {
      * adding message handlers.
      */
     static void apply(Session session, Object core) {
-        if (!F.READY) {
+        if (!JettyFields.READY) {
             return;
         }
         try {
-            Object handler = F.FRAME_HANDLER.get(session);
+            Object handler = JettyFields.FRAME_HANDLER.get(session);
             if (handler != null) {
-                F.UPGRADE_REQUEST.set(handler, null);
+                JettyFields.UPGRADE_REQUEST.set(handler, null);
             }
             shareCodecs(session);
             dropQuery(core);
@@ -127,13 +127,13 @@ final class JettyTrim {
         if (decoders == null) {
             synchronized (JettyTrim.class) {
                 if (sharedDecoders == null) {
-                    Object d = F.DECODERS.get(session);
-                    Object e = F.ENCODERS.get(session);
+                    Object d = JettyFields.DECODERS.get(session);
+                    Object e = JettyFields.ENCODERS.get(session);
                     for (Iterator<?> it = ((Iterable<?>) d).iterator(); it.hasNext(); ) {
                         it.next();
                         it.remove();
                     }
-                    ((List<?>) F.ENCODER_LIST.get(e)).clear();
+                    ((List<?>) JettyFields.ENCODER_LIST.get(e)).clear();
                     sharedEncoders = e;
                     sharedDecoders = d; // last: the unsynchronized read above checks this one
                 }
@@ -141,16 +141,16 @@ final class JettyTrim {
                 encoders = sharedEncoders;
             }
         }
-        F.DECODERS.set(session, decoders);
-        F.ENCODERS.set(session, encoders);
+        JettyFields.DECODERS.set(session, decoders);
+        JettyFields.ENCODERS.set(session, encoders);
     }
 
     private static void dropQuery(Object core) throws Throwable {
-        if (!F.CORE_SESSION_CLASS.isInstance(core)) {
+        if (!JettyFields.CORE_SESSION_CLASS.isInstance(core)) {
             return;
         }
-        Object negotiated = F.NEGOTIATED.get(core);
-        URI uri = (URI) F.REQUEST_URI.invokeExact(negotiated);
+        Object negotiated = JettyFields.NEGOTIATED.get(core);
+        URI uri = (URI) JettyFields.REQUEST_URI.invokeExact(negotiated);
         if (uri == null || uri.getRawQuery() == null) {
             return;
         }
@@ -160,10 +160,10 @@ final class JettyTrim {
         if (bare == null || !bare.toString().equals(bareText)) {
             lastBare = bare = URI.create(bareText);
         }
-        Object copy = F.NEW_NEGOTIATED.invokeExact(bare, (String) F.SUB_PROTOCOL.invokeExact(negotiated),
-                (boolean) F.SECURE.invokeExact(negotiated), F.EXTENSIONS.invokeExact(negotiated),
-                (String) F.PROTOCOL_VERSION.invokeExact(negotiated));
-        F.NEGOTIATED.set(core, copy);
+        Object copy = JettyFields.NEW_NEGOTIATED.invokeExact(bare, (String) JettyFields.SUB_PROTOCOL.invokeExact(negotiated),
+                (boolean) JettyFields.SECURE.invokeExact(negotiated), JettyFields.EXTENSIONS.invokeExact(negotiated),
+                (String) JettyFields.PROTOCOL_VERSION.invokeExact(negotiated));
+        JettyFields.NEGOTIATED.set(core, copy);
     }
 
     /** What the trims use, resolved once. */
@@ -225,21 +225,21 @@ final class JettyTrim {
     }
 
     /** The fields and handles as constants, resolved once from {@link JettyCore#jettyLoader}; READY only if all are found. */
-    private static final class F {
-        static final Fields R = resolve(JettyCore.jettyLoader);
-        static final boolean READY = R != null;
-        static final Field FRAME_HANDLER = READY ? R.frameHandler() : null;
-        static final Field UPGRADE_REQUEST = READY ? R.upgradeRequest() : null;
-        static final Field DECODERS = READY ? R.decoders() : null;
-        static final Field ENCODERS = READY ? R.encoders() : null;
-        static final Field ENCODER_LIST = READY ? R.encoderList() : null;
-        static final Class<?> CORE_SESSION_CLASS = READY ? R.coreSession() : null;
-        static final Field NEGOTIATED = READY ? R.negotiated() : null;
-        static final MethodHandle REQUEST_URI = READY ? R.requestUri() : null;           // (Object) URI
-        static final MethodHandle SUB_PROTOCOL = READY ? R.subProtocol() : null;         // (Object) String
-        static final MethodHandle SECURE = READY ? R.secure() : null;                    // (Object) boolean
-        static final MethodHandle EXTENSIONS = READY ? R.extensions() : null;            // (Object) Object
-        static final MethodHandle PROTOCOL_VERSION = READY ? R.protocolVersion() : null; // (Object) String
-        static final MethodHandle NEW_NEGOTIATED = READY ? R.newNegotiated() : null;     // (URI, String, boolean, Object, String) Object
+    private static final class JettyFields {
+        static final Fields RESOLVED = resolve(JettyCore.jettyLoader);
+        static final boolean READY = RESOLVED != null;
+        static final Field FRAME_HANDLER = READY ? RESOLVED.frameHandler() : null;
+        static final Field UPGRADE_REQUEST = READY ? RESOLVED.upgradeRequest() : null;
+        static final Field DECODERS = READY ? RESOLVED.decoders() : null;
+        static final Field ENCODERS = READY ? RESOLVED.encoders() : null;
+        static final Field ENCODER_LIST = READY ? RESOLVED.encoderList() : null;
+        static final Class<?> CORE_SESSION_CLASS = READY ? RESOLVED.coreSession() : null;
+        static final Field NEGOTIATED = READY ? RESOLVED.negotiated() : null;
+        static final MethodHandle REQUEST_URI = READY ? RESOLVED.requestUri() : null;           // (Object) URI
+        static final MethodHandle SUB_PROTOCOL = READY ? RESOLVED.subProtocol() : null;         // (Object) String
+        static final MethodHandle SECURE = READY ? RESOLVED.secure() : null;                    // (Object) boolean
+        static final MethodHandle EXTENSIONS = READY ? RESOLVED.extensions() : null;            // (Object) Object
+        static final MethodHandle PROTOCOL_VERSION = READY ? RESOLVED.protocolVersion() : null; // (Object) String
+        static final MethodHandle NEW_NEGOTIATED = READY ? RESOLVED.newNegotiated() : null;     // (URI, String, boolean, Object, String) Object
     }
 }

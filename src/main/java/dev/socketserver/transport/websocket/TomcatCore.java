@@ -54,7 +54,7 @@ final class TomcatCore {
             sessionType = type;
         }
         try {
-            return H.READY && H.SESSION.isInstance(session);
+            return TomcatApi.READY && TomcatApi.SESSION.isInstance(session);
         } catch (LinkageError e) {
             LOG.log(Level.FINE, "Tomcat's WebSocket pipeline is not usable", e);
             return false;
@@ -103,20 +103,20 @@ final class TomcatCore {
     }
 
     /** The handles as constants (static finals, so the JIT calls them directly). */
-    private static final class H {
-        static final Handles R = resolve(sessionType);
-        static final boolean READY = R != null;
-        static final Class<?> SESSION = READY ? R.session() : null;
-        static final MethodHandle ENDPOINT = READY ? R.endpoint() : null;           // (Object session) Object
-        static final MethodHandle BATCHING = READY ? R.batching() : null;           // (Object endpoint) AtomicBoolean
-        static final MethodHandle START_MESSAGE = READY ? R.startMessage() : null;  // (endpoint, byte, ByteBuffer, boolean, SendHandler) void
-        static final byte FLUSH = READY ? R.flushOpcode() : 0;
+    private static final class TomcatApi {
+        static final Handles RESOLVED = resolve(sessionType);
+        static final boolean READY = RESOLVED != null;
+        static final Class<?> SESSION = READY ? RESOLVED.session() : null;
+        static final MethodHandle ENDPOINT = READY ? RESOLVED.endpoint() : null;           // (Object session) Object
+        static final MethodHandle BATCHING = READY ? RESOLVED.batching() : null;           // (Object endpoint) AtomicBoolean
+        static final MethodHandle START_MESSAGE = READY ? RESOLVED.startMessage() : null;  // (endpoint, byte, ByteBuffer, boolean, SendHandler) void
+        static final byte FLUSH = READY ? RESOLVED.flushOpcode() : 0;
     }
 
     /** The session's message pipeline (its remote endpoint), for a session {@link #available} said yes to. */
     static Object endpoint(Session session) {
         try {
-            return H.ENDPOINT.invokeExact((Object) session);
+            return TomcatApi.ENDPOINT.invokeExact((Object) session);
         } catch (Throwable t) {
             throw Internals.rethrow(t);
         }
@@ -130,7 +130,7 @@ final class TomcatCore {
      */
     static AtomicBoolean batching(Object endpoint) {
         try {
-            return (AtomicBoolean) H.BATCHING.invokeExact(endpoint);
+            return (AtomicBoolean) TomcatApi.BATCHING.invokeExact(endpoint);
         } catch (Throwable t) {
             throw Internals.rethrow(t);
         }
@@ -143,7 +143,7 @@ final class TomcatCore {
      */
     static void send(Object endpoint, byte opcode, ByteBuffer payload, SendHandler handler) {
         try {
-            H.START_MESSAGE.invokeExact(endpoint, opcode, payload, true, handler);
+            TomcatApi.START_MESSAGE.invokeExact(endpoint, opcode, payload, true, handler);
         } catch (Throwable t) {
             throw Internals.rethrow(t);
         }
@@ -155,7 +155,7 @@ final class TomcatCore {
      */
     static void flush(Object endpoint, SendHandler handler) {
         try {
-            H.START_MESSAGE.invokeExact(endpoint, H.FLUSH, (ByteBuffer) null, true, handler);
+            TomcatApi.START_MESSAGE.invokeExact(endpoint, TomcatApi.FLUSH, (ByteBuffer) null, true, handler);
         } catch (Throwable t) {
             throw Internals.rethrow(t);
         }
