@@ -3,7 +3,9 @@
 # repetition and each load (full speed, then a fixed rate),
 #   single : one node, memory broker (BROKER=memory), every subscriber on it;
 #   cluster: two nodes (BROKER=redis) on one redis-server started here, the subscribers split
-#            evenly over the two, the publisher calling the first node.
+#            evenly over the two; for each entry of PUBLISH_TO, the publisher calling
+#            "one": the first node only (label cluster-<load>), or
+#            "spread": both nodes in turn, as behind a load balancer (label cluster-spread-<load>).
 # Every server is the WAR in embedded Jetty (dev.socketserver.DevServer) as its own JVM, fresh
 # for each measurement; Redis is a fresh redis-server (no persistence) on a free port, so its
 # CPU (/proc/PID/stat) is this benchmark's only. One JSON line per measurement, with "label"
@@ -13,7 +15,10 @@
 #   bench/cluster.sh [Bench options...]     default: --connections 1000 --mode room
 #
 # Environment: REPEAT (default 3), SKIP_BUILD=1, FULL_MESSAGES (3000), RATE (100), RATE_MESSAGES
-# (1000), SERVER_HEAP (1g), BENCH_HEAP (2g), RESULTS (target/bench/cluster.jsonl), PORT_BASE (3100).
+# (1000), SERVER_HEAP (1g), BENCH_HEAP (2g), RESULTS (target/bench/cluster.jsonl), PORT_BASE (3100),
+# PUBLISH_TO ("one spread"), FULL_WARMUP and RATE_WARMUP (warm-up messages before measuring, at the
+# load's own rate, default 200 each; a few thousand measure warm JVMs: at 100 msg/s the JIT keeps
+# compiling the gRPC and HTTP/2 stack for about two minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +28,9 @@ BENCH_HEAP=${BENCH_HEAP:-2g}
 FULL_MESSAGES=${FULL_MESSAGES:-3000}
 RATE=${RATE:-100}
 RATE_MESSAGES=${RATE_MESSAGES:-1000}
+FULL_WARMUP=${FULL_WARMUP:-200}
+RATE_WARMUP=${RATE_WARMUP:-200}
+PUBLISH_TO=${PUBLISH_TO:-one spread}
 PORT_BASE=${PORT_BASE:-3100}
 OUT=target/bench
 RESULTS=${RESULTS:-$OUT/cluster.jsonl}
@@ -97,7 +105,8 @@ bench() {
   java -Xmx"$BENCH_HEAP" -XX:+UseParallelGC -cp "$CP" dev.socketserver.bench.Bench --label "$label" "$@"
 }
 
-loads=("full:--messages $FULL_MESSAGES --inflight 64" "rate:--messages $RATE_MESSAGES --rate $RATE --warmup-rate $RATE")
+loads=("full:--messages $FULL_MESSAGES --inflight 64 --warmup $FULL_WARMUP"
+  "rate:--messages $RATE_MESSAGES --rate $RATE --warmup-rate $RATE --warmup $RATE_WARMUP")
 user_args=("$@")
 [ ${#user_args[@]} -gt 0 ] || user_args=(--connections 1000 --mode room)
 
@@ -115,19 +124,26 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
     cleanup
     echo "$line"; echo "$line" >>"$RESULTS"
 
-    echo "cluster.sh: [$rep/$REPEAT] $name: two nodes on Redis" >&2
-    start_redis
-    prefix="bench-$RANDOM$RANDOM"
-    start_node n1 $((PORT_BASE + 2)) $((PORT_BASE + 3)) BROKER=redis NODE_ID=n1 \
-      REDIS_ADDRESSES="redis://127.0.0.1:$REDIS_PORT" REDIS_PREFIX="$prefix"
-    n1=$NODE_PID
-    start_node n2 $((PORT_BASE + 4)) $((PORT_BASE + 5)) BROKER=redis NODE_ID=n2 \
-      REDIS_ADDRESSES="redis://127.0.0.1:$REDIS_PORT" REDIS_PREFIX="$prefix"
-    n2=$NODE_PID
-    sleep 1
-    line=$(bench "cluster-$name" --ws-ports $((PORT_BASE + 2)),$((PORT_BASE + 4)) --grpc-port $((PORT_BASE + 3)) \
-      --node-pids "$n1,$n2" --redis-pid "$REDIS_PID" --client-threads 2 "${load_args[@]}" "${user_args[@]}")
-    cleanup
-    echo "$line"; echo "$line" >>"$RESULTS"
+    for publish_to in $PUBLISH_TO; do
+      echo "cluster.sh: [$rep/$REPEAT] $name: two nodes on Redis, publishing to $publish_to" >&2
+      start_redis
+      prefix="bench-$RANDOM$RANDOM"
+      start_node n1 $((PORT_BASE + 2)) $((PORT_BASE + 3)) BROKER=redis NODE_ID=n1 \
+        REDIS_ADDRESSES="redis://127.0.0.1:$REDIS_PORT" REDIS_PREFIX="$prefix"
+      n1=$NODE_PID
+      start_node n2 $((PORT_BASE + 4)) $((PORT_BASE + 5)) BROKER=redis NODE_ID=n2 \
+        REDIS_ADDRESSES="redis://127.0.0.1:$REDIS_PORT" REDIS_PREFIX="$prefix"
+      n2=$NODE_PID
+      sleep 1
+      case $publish_to in
+        one) grpc_args=(--grpc-port $((PORT_BASE + 3))); label="cluster-$name" ;;
+        spread) grpc_args=(--grpc-ports $((PORT_BASE + 3)),$((PORT_BASE + 5))); label="cluster-spread-$name" ;;
+        *) echo "cluster.sh: PUBLISH_TO takes one and spread, not $publish_to" >&2; exit 1 ;;
+      esac
+      line=$(bench "$label" --ws-ports $((PORT_BASE + 2)),$((PORT_BASE + 4)) "${grpc_args[@]}" \
+        --node-pids "$n1,$n2" --redis-pid "$REDIS_PID" --client-threads 2 "${load_args[@]}" "${user_args[@]}")
+      cleanup
+      echo "$line"; echo "$line" >>"$RESULTS"
+    done
   done
 done

@@ -156,7 +156,8 @@ public final class Bench {
                 LatencyHistogram h = s.latency;
                 out.put("messages", opts.messages).put("rate_target", opts.rate > 0 ? opts.rate : null)
                         .put("warmup", opts.warmup).put("warmup_rate", opts.warmupRate > 0 ? opts.warmupRate : null)
-                        .put("inflight", opts.inflight).put("published_ok", published)
+                        .put("inflight", opts.inflight).put("grpc_ports", opts.grpcPorts.size())
+                        .put("published_ok", published)
                         .put("publish_failed", Stats.snapshot(pub.failures))
                         .put("publish_rate", opts.messages / Math.max((lastSent - t0) / 1e9, 1e-9))
                         .put("expected", expected).put("received", s.received)

@@ -30,6 +30,8 @@ final class BenchOptions {
     long serverPid = 0;
     /** Every node's WebSocket port (--ws-ports); one entry, {@link #wsPort}, unless several nodes. */
     List<Integer> wsPorts = new ArrayList<>();
+    /** Every gRPC port publishes go to (--grpc-ports), round-robin; one entry, {@link #grpcPort}, by default. */
+    List<Integer> grpcPorts = new ArrayList<>();
     /** PIDs of the cluster's nodes (--node-pids), whose CPU is reported per node. */
     List<Long> nodePids = new ArrayList<>();
     long redisPid = 0;
@@ -66,6 +68,7 @@ final class BenchOptions {
             "  --api-key K            send 'authorization: Bearer K' on gRPC calls",
             "  --server-pid PID       measure server CPU per delivery and RSS per connection",
             "  --ws-ports P1,P2,..    several nodes: connection i goes to port i mod N (--client-threads a multiple of N)",
+            "  --grpc-ports P1,P2,..  several nodes: publication i goes to port i mod N, as behind a load balancer",
             "  --node-pids A,B,..     several nodes: CPU per delivery of each (its connections' share of the deliveries)",
             "  --redis-pid PID        Redis CPU per publication",
             "  --gc-before-rss        run 'jcmd PID GC.run' before each RSS reading (also reports heap used)",
@@ -125,6 +128,7 @@ final class BenchOptions {
                 case "--api-key" -> o.apiKey = v;
                 case "--server-pid" -> o.serverPid = Long.parseLong(v);
                 case "--ws-ports" -> o.wsPorts = parseList(v).stream().map(Integer::valueOf).toList();
+                case "--grpc-ports" -> o.grpcPorts = parseList(v).stream().map(Integer::valueOf).toList();
                 case "--node-pids" -> o.nodePids = parseList(v).stream().map(Long::valueOf).toList();
                 case "--redis-pid" -> o.redisPid = Long.parseLong(v);
                 case "--stall" -> o.stall = Integer.parseInt(v);
@@ -156,6 +160,9 @@ final class BenchOptions {
     private void validate() {
         if (wsPorts.isEmpty()) {
             wsPorts = List.of(wsPort);
+        }
+        if (grpcPorts.isEmpty()) {
+            grpcPorts = List.of(grpcPort);
         }
         if (clientThreads % wsPorts.size() != 0) {
             throw new IllegalArgumentException("--client-threads must be a multiple of the number of --ws-ports");

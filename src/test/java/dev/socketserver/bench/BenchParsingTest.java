@@ -57,6 +57,9 @@ class BenchParsingTest {
         assertEquals(java.util.List.of(11L, 12L), o.nodePids);
         assertEquals(13L, o.redisPid);
         assertEquals(java.util.List.of(3003), BenchOptions.parse(new String[0]).wsPorts, "one node: --ws-port");
+        assertEquals(java.util.List.of(9003), BenchOptions.parse(new String[0]).grpcPorts, "one node: --grpc-port");
+        assertEquals(java.util.List.of(3103, 3105),
+                BenchOptions.parse(new String[] {"--grpc-ports", "3103,3105"}).grpcPorts, "publishes spread over nodes");
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(
                 new String[] {"--ws-ports", "3101,3102", "--client-threads", "3"}));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(

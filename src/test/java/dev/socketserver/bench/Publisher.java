@@ -13,6 +13,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -22,27 +23,28 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Publishes over gRPC: {@code NotifyRoom}, {@code Broadcast} or {@code PrivateNotify}
- * (round-robin over the users), at a fixed rate or as fast as possible with K calls in flight.
+ * (round-robin over the users; over the nodes with {@code --grpc-ports}), at a fixed rate or as fast as possible with K calls in flight.
  * Each message's {@code entityId} is its sequence number and its body a {@code StringValue}
  * holding the {@code System.nanoTime()} taken just before the call.
  */
 final class Publisher implements AutoCloseable {
     private final BenchOptions opts;
-    private final ManagedChannel channel;
-    private final NotificationServiceGrpc.NotificationServiceStub stub;
+    private final List<ManagedChannel> channels;
+    private final List<NotificationServiceGrpc.NotificationServiceStub> stubs;
     private final String padding;
     final LongAdder ok = new LongAdder();
     final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
 
     Publisher(BenchOptions opts) {
         this.opts = opts;
-        this.channel = NettyChannelBuilder.forAddress(opts.host, opts.grpcPort).usePlaintext()
-                .directExecutor().build();
-        NotificationServiceGrpc.NotificationServiceStub s = NotificationServiceGrpc.newStub(channel);
-        if (opts.apiKey != null) {
-            s = s.withCallCredentials(GrpcClient.bearer(opts.apiKey));
-        }
-        this.stub = s;
+        this.channels = opts.grpcPorts.stream()
+                .map(port -> (ManagedChannel) NettyChannelBuilder.forAddress(opts.host, port).usePlaintext()
+                        .directExecutor().build())
+                .toList();
+        this.stubs = channels.stream().map(channel -> {
+            NotificationServiceGrpc.NotificationServiceStub s = NotificationServiceGrpc.newStub(channel);
+            return opts.apiKey == null ? s : s.withCallCredentials(GrpcClient.bearer(opts.apiKey));
+        }).toList();
         this.padding = opts.payloadBytes > 0 ? " " + "x".repeat(opts.payloadBytes - 1) : "";
     }
 
@@ -100,7 +102,7 @@ final class Publisher implements AutoCloseable {
                 permits.release();
             }
         };
-        NotificationServiceGrpc.NotificationServiceStub s = stub.withDeadlineAfter(opts.deadlineMs, TimeUnit.MILLISECONDS);
+        NotificationServiceGrpc.NotificationServiceStub s = stubs.get(seq % stubs.size()).withDeadlineAfter(opts.deadlineMs, TimeUnit.MILLISECONDS);
         switch (opts.mode) {
             case ROOM -> s.notifyRoom(MessageWithRoom.newBuilder().setBase(base).setRoom(opts.room).build(), done);
             case BROADCAST -> s.broadcast(base, done);
@@ -126,6 +128,11 @@ final class Publisher implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        for (ManagedChannel channel : channels) {
+            channel.shutdownNow();
+        }
+        for (ManagedChannel channel : channels) {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 }

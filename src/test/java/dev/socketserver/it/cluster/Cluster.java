@@ -45,7 +45,7 @@ final class Cluster implements AutoCloseable {
             all.forEach(s::withSetting);
             s.withSetting("NODE_ID", IDS.get(i));
             // Three servers deploying at once on a small shared machine take longer than one.
-            s.withReadyTimeout(Duration.ofMinutes(3));
+            s.withReadyTimeout(Duration.ofMinutes(5));
             c.nodes.add(s);
             starting.add(CompletableFuture.supplyAsync(() -> {
                 try {

@@ -123,11 +123,12 @@ class ClusterIT {
             }
             List<CompletableFuture<Void>> publishers = new ArrayList<>();
             for (int p = 0; p < 2; p++) {
-                var stub = cluster.grpc(p).stub();
+                var grpc = cluster.grpc(p);
                 String tag = t + "-p" + p + "-";
                 publishers.add(CompletableFuture.runAsync(() -> {
                     for (int i = 0; i < perPublisher; i++) {
-                        stub.publish(publication(tag + i).setRoom(room).build());
+                        // A stub's deadline is fixed when the stub is made: one per call.
+                        grpc.stub().publish(publication(tag + i).setRoom(room).build());
                     }
                 }));
             }

@@ -37,7 +37,7 @@ public abstract class DistributionServer implements AutoCloseable {
             "API_KEYS", GrpcClient.API_KEY,
             "MAX_CONNECTIONS_PER_USER", String.valueOf(MAX_CONNECTIONS_PER_USER));
 
-    static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     /** HTTP/1.1 only: the JDK client would otherwise upgrade to h2c and keep an HTTP/2 session open. */
