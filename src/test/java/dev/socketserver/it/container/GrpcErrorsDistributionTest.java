@@ -12,6 +12,7 @@ import com.google.protobuf.Empty;
 import com.google.protobuf.UnknownFieldSet;
 import dev.socketserver.testing.GrpcClient;
 import dev.socketserver.testing.HttpApi;
+import dev.socketserver.transport.grpc.GrpcEndpoint;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
 import dev.socketserver.transport.grpc.proto.HistoryRequest;
 import dev.socketserver.transport.grpc.proto.Message;
@@ -476,8 +477,14 @@ abstract class GrpcErrorsDistributionTest extends StockContainerTest {
      * refusing the connection, not the application's own "server is shutting down".
      */
     /** One call made while the node stops; {@code afterExit}: the process had already exited when it began. */
-    record Attempt(Status status, boolean afterExit) {
+    record Attempt(Status status, String errorCode, boolean afterExit) {
+        /** The application's own refusal (its {@code x-error-code} trailer), not the container's. */
+        boolean fromTheApplication() {
+            return errorCode != null;
+        }
     }
+
+    static final Metadata.Key<String> ERROR_CODE = Metadata.Key.of("x-error-code", Metadata.ASCII_STRING_MARSHALLER);
 
     @Test
     @Order(Integer.MAX_VALUE)
@@ -498,16 +505,29 @@ abstract class GrpcErrorsDistributionTest extends StockContainerTest {
                 .until(() -> {
                     boolean exited = stop.isDone();
                     Status status = Status.OK;
+                    String errorCode = null;
                     try {
                         api().withDeadlineAfter(2, TimeUnit.SECONDS).broadcast(GrpcClient.info("during-stop", "m"));
                     } catch (StatusRuntimeException e) {
                         status = e.getStatus();
+                        errorCode = e.getTrailers() == null ? null : e.getTrailers().get(ERROR_CODE);
                     }
-                    attempts.add(new Attempt(status, exited));
+                    attempts.add(new Attempt(status, errorCode, exited));
                     return status.getCode() == Status.Code.UNAVAILABLE;
                 });
         assertTrue(attempts.stream().allMatch(a -> a.status().isOk() || a.status().getCode() == Status.Code.UNAVAILABLE),
                 "every call during the stop succeeded or got UNAVAILABLE: " + attempts);
+        // Where the application answered before the container stopped routing to it, it said why.
+        for (Attempt a : attempts) {
+            if (a.fromTheApplication()) {
+                assertEquals("unavailable", a.errorCode(), a.toString());
+                assertEquals(Status.Code.UNAVAILABLE, a.status().getCode(), a.toString());
+                assertEquals(GrpcEndpoint.SHUTTING_DOWN, a.status().getDescription(), a.toString());
+            } else if (!a.status().isOk()) {
+                assertFalse(GrpcEndpoint.SHUTTING_DOWN.equals(a.status().getDescription()),
+                        "the application's refusal without its trailer: " + a);
+            }
+        }
         assertFalse(attempts.get(attempts.size() - 1).afterExit(),
                 "the first UNAVAILABLE came only after the process had exited: " + attempts);
         assertTrue(stop.get(DistributionServer.STOP_TIMEOUT.toSeconds() + 15, TimeUnit.SECONDS).graceful(),
