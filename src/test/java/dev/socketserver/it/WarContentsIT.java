@@ -40,8 +40,8 @@ class WarContentsIT {
             "prometheus-metrics-exposition-textformats", "prometheus-metrics-instrumentation-jvm",
             // the Redis engine (BROKER=redis)
             "lettuce-core", "netty-buffer", "netty-codec-base", "netty-codec-dns", "netty-common", "netty-handler",
-            "netty-resolver", "netty-resolver-dns", "netty-transport", "netty-transport-native-unix-common",
-            "reactor-core", "reactive-streams", "redis-authx-core", "slf4j-api"));
+            "netty-resolver", "netty-resolver-dns", "netty-transport", "reactor-core", "reactive-streams",
+            "slf4j-api"));
 
     /** {@code name-1.2.3.jar}, {@code name-1.2.3.Final.jar}, {@code guava-33.5.0-android.jar}: the name. */
     private static final Pattern JAR = Pattern.compile("WEB-INF/lib/(.+?)-\\d[^/]*\\.jar");
