@@ -59,7 +59,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every method (UNAUTHENTICATED), a message over {@code MAX_PUBLISH_BYTES}
  * (RESOURCE_EXHAUSTED), an unknown method (UNIMPLEMENTED), the HTTP API's NOT_FOUND, deadline
  * and cancellation, a grpc-js client (so the wire format is checked, not only grpc-java's
- * reading of it) and, last, what callers get while the node stops. Tomcat needs
+ * reading of it; gRPC's C core too, disabled for now) and, last, what callers get while the node stops. Tomcat needs
  * {@code HeadersFirstResponse} for all of these: without it every status above arrives as
  * INTERNAL.
  */
@@ -450,7 +450,41 @@ abstract class GrpcErrorsDistributionTest extends StockContainerTest {
     @Order(6)
     void grpcJsGetsTheSameStatusesOnTheWire() throws Exception {
         Map<String, GrpcJsClient.Outcome> seen = GrpcJsClient.statuses(server.httpPort(), GrpcClient.API_KEY);
-        Map<String, GrpcJsClient.Outcome> expected = Map.of(
+        Map<String, GrpcJsClient.Outcome> expected = expectedOnTheWire();
+        assertEquals(expected.keySet(), seen.keySet(), "cases run by statuses.mjs");
+        expected.forEach((name, want) -> assertEquals(want, seen.get(name), "grpc-js, " + name));
+    }
+
+    /**
+     * The same cases through gRPC's C core (Debian's python3-grpcio 1.51, {@code /usr/bin/python3};
+     * skipped, saying why, where it is missing), a third implementation reading the wire.
+     * Disabled: it fails, and the failures are open defects, not test faults. First run (after the
+     * grpc-java cases): on Tomcat, "broadcast with wrong key" came back INTERNAL "Received
+     * RST_STREAM with error code 1" (PROTOCOL_ERROR) instead of UNAUTHENTICATED; on Jetty,
+     * "broadcast over MAX_PUBLISH_BYTES" came back CANCELLED "Received RST_STREAM with error code
+     * 8" instead of RESOURCE_EXHAUSTED (the server resets the upload it refused, and the C core
+     * reports the reset, not the status). Against a stock Tomcat started by hand (same server.xml),
+     * every call, successful ones included, got RST_STREAM PROTOCOL_ERROR, and Tomcat logged
+     * "Stream [n] Closed due to error ... The illegal [:] character was found when decoding an
+     * HTTP/2 header field name" (HpackDecoder): Tomcat refuses how this C core encodes a header
+     * name with a colon in it (why not in the IT's run is open too). Enable once understood and
+     * fixed; then .ci/run must install python3-grpcio.
+     */
+    @Test
+    @Order(6)
+    @org.junit.jupiter.api.Disabled("gRPC C core gets RST_STREAM instead of statuses on Tomcat (and for a refused upload on Jetty): see the comment")
+    void grpcCoreGetsTheSameStatusesOnTheWire() throws Exception {
+        String missing = GrpcCoreClient.unavailable();
+        org.junit.jupiter.api.Assumptions.assumeTrue(missing == null, missing);
+        Map<String, GrpcJsClient.Outcome> seen = GrpcCoreClient.statuses(server.httpPort(), GrpcClient.API_KEY);
+        Map<String, GrpcJsClient.Outcome> expected = expectedOnTheWire();
+        assertEquals(expected.keySet(), seen.keySet(), "cases run by statuses.py");
+        expected.forEach((name, want) -> assertEquals(want, seen.get(name), "gRPC C core, " + name));
+    }
+
+    /** What a non-Java client must report for each case of statuses.mjs and statuses.py. */
+    static Map<String, GrpcJsClient.Outcome> expectedOnTheWire() {
+        return Map.of(
                 "ok", outcome(Status.Code.OK, ""),
                 "privateNotify empty userId", outcome(Status.Code.INVALID_ARGUMENT, EMPTY_USER),
                 "notifyRoom empty room", outcome(Status.Code.INVALID_ARGUMENT, "room is present but empty; omit it to notify everyone"),
@@ -461,8 +495,6 @@ abstract class GrpcErrorsDistributionTest extends StockContainerTest {
                 "broadcast over MAX_PUBLISH_BYTES", outcome(Status.Code.RESOURCE_EXHAUSTED,
                         "gRPC message exceeds maximum size " + MAX_PUBLISH_BYTES + ": " + (MAX_PUBLISH_BYTES + 4)),
                 "unknown method", outcome(Status.Code.UNIMPLEMENTED, "Method not found: " + UNKNOWN_METHOD));
-        assertEquals(expected.keySet(), seen.keySet(), "cases run by statuses.mjs");
-        expected.forEach((name, want) -> assertEquals(want, seen.get(name), "grpc-js, " + name));
     }
 
     static GrpcJsClient.Outcome outcome(Status.Code code, String details) {
