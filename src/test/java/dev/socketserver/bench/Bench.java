@@ -162,6 +162,7 @@ public final class Bench {
                         .put("publish_rate", opts.messages / Math.max((lastSent - t0) / 1e9, 1e-9))
                         .put("expected", expected).put("received", s.received)
                         .put("lost", expected - s.received).put("unparsed", s.unparsed)
+                        .put("out_of_order", s.outOfOrder).put("order_checked", s.orderChecked)
                         .put("duration_s", seconds)
                         .put("deliveries_per_s", s.received / Math.max(seconds, 1e-9))
                         .put("p50_ms", h.quantile(0.50) / 1000).put("p90_ms", h.quantile(0.90) / 1000)

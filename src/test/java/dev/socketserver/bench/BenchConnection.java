@@ -38,6 +38,12 @@ final class BenchConnection {
     ByteBuffer big;
     /** Output the socket did not take yet (write mode), or null. */
     ByteBuffer out;
+    /**
+     * The stream offset of the last notification received ({@code -1}: none yet). Each mode
+     * feeds a connection from one stream (its room, its user's, or everyone's), whose offsets
+     * must increase.
+     */
+    long lastOffset = -1;
 
     BenchConnection(ClientThread thread, boolean stalled, byte[] request, String wsKey) {
         this.thread = thread;

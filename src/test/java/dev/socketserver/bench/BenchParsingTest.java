@@ -31,6 +31,31 @@ class BenchParsingTest {
     }
 
     @Test
+    void countsNotificationsOutOfStreamOrderPerConnection() {
+        Stats stats = new Stats();
+        ThreadStats t = stats.threadStats();
+        BenchConnection a = new BenchConnection(null, false, null, null);
+        BenchConnection b = new BenchConnection(null, false, null, null);
+        // a: 1 (warm-up), 2, 4, 3 (late), 3 (again), 5; b: 2, 3 on its own; one frame without a position.
+        long[][] byConnection = {{1, 2, 4, 3, 3, 5}, {2, 3}};
+        BenchConnection[] connections = {a, b};
+        for (int k = 0; k < 2; k++) {
+            for (long offset : byConnection[k]) {
+                String id = offset == 1 ? "w1" : String.valueOf(offset);
+                stats.notification(t, connections[k], frame("{\"type\":\"info\",\"entityId\":\"" + id
+                        + "\",\"message\":\"1000 x\",\"room\":\"bench\",\"offset\":" + offset + ",\"epoch\":\"e1\"}"), 2000, false);
+            }
+        }
+        stats.notification(t, b, frame("{\"type\":\"info\",\"entityId\":\"9\",\"message\":\"1000\"}"), 2000, false);
+        Stats.Summary s = stats.summarize();
+        assertEquals(8, s.orderChecked);
+        assertEquals(2, s.outOfOrder);
+        assertEquals(5, a.lastOffset);
+        assertEquals(3, b.lastOffset);
+        assertEquals(8, s.received); // 7 measured with a position, 1 without; the warm-up one is not measured
+    }
+
+    @Test
     void histogramQuantilesStayWithinTwoPercent() {
         LatencyHistogram h = new LatencyHistogram();
         for (long v = 1; v <= 100_000; v++) {

@@ -466,7 +466,7 @@ final class ClientThread implements FrameParser.Handler, Runnable {
         b.limit(start + length).position(start);
         int kind = Stats.kind(b);
         if (kind == Stats.NOTIFICATION) {
-            stats.notification(local, b, now, c.stalled);
+            stats.notification(local, c, b, now, c.stalled);
         } else if (kind == Stats.REPLY_OK) {
             stats.acked.increment();
             if (c.stalled) {

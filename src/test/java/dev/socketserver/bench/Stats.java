@@ -41,6 +41,7 @@ final class Stats {
     private static final byte[] OK = ascii("\"ok\":true");
     private static final byte[] ENTITY = ascii("\"entityId\":\"");
     private static final byte[] BODY = ascii("\"message\":\"");
+    private static final byte[] OFFSET = ascii(",\"offset\":");
 
     private static byte[] ascii(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -62,14 +63,24 @@ final class Stats {
      * Found with byte searches; nothing is decoded or allocated.
      */
     void notification(ByteBuffer b, long nowNanos, boolean stalled) {
-        notification(mine.get(), b, nowNanos, stalled);
+        notification(mine.get(), null, b, nowNanos, stalled);
     }
 
-    /** {@link #notification(ByteBuffer, long, boolean)} into the calling thread's own {@link #threadStats()}. */
-    void notification(ThreadStats t, ByteBuffer b, long nowNanos, boolean stalled) {
+    /**
+     * {@link #notification(ByteBuffer, long, boolean)} into the calling thread's own
+     * {@link #threadStats()}; with a connection, also checks per-stream order: the frame's
+     * {@code offset} (present where the stream keeps history, the server's default) must be
+     * above the last one that connection received, warm-up included. Publications are in flight
+     * several at a time, so the entityId sequence may legitimately differ from the stream's
+     * order; the offset is the stream's order.
+     */
+    void notification(ThreadStats t, BenchConnection conn, ByteBuffer b, long nowNanos, boolean stalled) {
         if (stalled) {
             t.stalledReceived++;
             return;
+        }
+        if (conn != null) {
+            checkOrder(t, conn, b);
         }
         int e = indexOf(b, ENTITY, b.position());
         if (e < 0) {
@@ -99,6 +110,30 @@ final class Stats {
             return;
         }
         t.measured(nowNanos, sent);
+    }
+
+    private static void checkOrder(ThreadStats t, BenchConnection c, ByteBuffer b) {
+        // The benchmark's bodies are digits and spaces, so the first match is the position's.
+        int i = indexOf(b, OFFSET, b.position());
+        if (i < 0) {
+            return;
+        }
+        i += OFFSET.length;
+        int start = i;
+        long offset = 0;
+        byte d;
+        while (i < b.limit() && (d = b.get(i)) >= '0' && d <= '9') {
+            offset = offset * 10 + (d - '0');
+            i++;
+        }
+        if (i == start) {
+            return;
+        }
+        t.orderChecked++;
+        if (offset <= c.lastOffset) {
+            t.outOfOrder++;
+        }
+        c.lastOffset = offset;
     }
 
     private static boolean startsWith(ByteBuffer b, byte[] prefix) {
@@ -198,6 +233,8 @@ final class Stats {
             s.latency.add(t.latency);
             s.stalledReceived += t.stalledReceived;
             s.unparsed += t.unparsed;
+            s.orderChecked += t.orderChecked;
+            s.outOfOrder += t.outOfOrder;
             if (t.received.get() > 0) {
                 s.firstNanos = Math.min(s.firstNanos, t.firstNanos);
                 s.lastNanos = Math.max(s.lastNanos, t.lastNanos);
@@ -217,6 +254,8 @@ final class Stats {
         long received;
         long stalledReceived;
         long unparsed;
+        long orderChecked;
+        long outOfOrder;
         long firstNanos = Long.MAX_VALUE;
         long lastNanos;
     }

@@ -16,6 +16,10 @@ final class ThreadStats {
     final AtomicLong reads = new AtomicLong();
     long stalledReceived;
     long unparsed;
+    /** Notifications whose stream offset was checked against the connection's previous one. */
+    long orderChecked;
+    /** Notifications whose stream offset was not above the connection's previous one. */
+    long outOfOrder;
     long firstNanos = Long.MAX_VALUE;
     long lastNanos;
 

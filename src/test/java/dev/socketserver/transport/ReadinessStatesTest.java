@@ -18,6 +18,7 @@ import dev.socketserver.transport.grpc.GrpcEndpoint;
 import dev.socketserver.transport.api.BackendApi;
 import dev.socketserver.transport.grpc.NotificationGrpcService;
 import dev.socketserver.transport.http.HealthServlet;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.Test;
  * with an engine that can fail.
  */
 class ReadinessStatesTest {
+    private static final Metadata.Key<String> ERROR_CODE = Metadata.Key.of("x-error-code", Metadata.ASCII_STRING_MARSHALLER);
     private Node node;
     private GrpcEndpoint grpc;
     private Server jetty;
@@ -120,6 +122,14 @@ class ReadinessStatesTest {
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
                 () -> client.stub().broadcast(GrpcClient.info("e", "m")));
         assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
+        assertEquals("server is shutting down", refused.getStatus().getDescription());
+        assertEquals("unavailable", refused.getTrailers().get(ERROR_CODE));
+        // The old service's methods are refused alike.
+        StatusRuntimeException oldRefused = assertThrows(StatusRuntimeException.class,
+                () -> dev.socketserver.transport.grpc.proto.alias.NotificationServiceGrpc.newBlockingStub(client.channel())
+                        .withCallCredentials(GrpcClient.bearer(GrpcClient.API_KEY))
+                        .withDeadlineAfter(10, TimeUnit.SECONDS).broadcast(GrpcClient.info("e", "m")));
+        assertEquals(Status.UNAVAILABLE.withDescription("server is shutting down").toString(), oldRefused.getStatus().toString());
         // A health watch is not an in-flight call: it does not hold the drain back.
         long started = System.nanoTime();
         grpc.shutdown(Duration.ofSeconds(20));

@@ -2,6 +2,8 @@ package dev.socketserver.transport.grpc;
 
 import dev.socketserver.config.Config;
 import dev.socketserver.auth.ApiKeys;
+import dev.socketserver.error.ErrorCode;
+import dev.socketserver.error.ServerException;
 import dev.socketserver.node.Node;
 import dev.socketserver.transport.grpc.proto.NotificationServiceGrpc;
 import io.grpc.ForwardingServerCallListener;
@@ -9,7 +11,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -48,6 +50,8 @@ import java.util.logging.Logger;
  */
 public final class GrpcEndpoint implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(GrpcEndpoint.class.getName());
+    /** The description of UNAVAILABLE for every call (health excepted) once the drain began. */
+    public static final String SHUTTING_DOWN = "server is shutting down";
     /** Every gRPC service path; the servlet is mapped to each. */
     static final String[] SERVICES = {
         "notifications.NotificationService",
@@ -181,7 +185,10 @@ public final class GrpcEndpoint implements AutoCloseable {
                 return next.startCall(call, headers);
             }
             if (draining) {
-                call.close(Status.UNAVAILABLE.withDescription("server is shutting down"), new Metadata());
+                // Through GrpcErrors, so the refusal carries the x-error-code trailer like every other error.
+                StatusRuntimeException refused = GrpcErrors.toStatus(
+                        new ServerException(ErrorCode.UNAVAILABLE, SHUTTING_DOWN));
+                call.close(refused.getStatus(), refused.getTrailers());
                 return new ServerCall.Listener<>() { };
             }
             inFlight.incrementAndGet();

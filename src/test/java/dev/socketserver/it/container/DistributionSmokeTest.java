@@ -107,7 +107,36 @@ abstract class DistributionSmokeTest extends StockContainerTest {
         assertEquals(expectsTrimmedSessions(), server.log().contains("WebSocket endpoints are not decorated by Jetty's CDI"),
                 "CDI decoration of endpoints skipped in the log");
         // HEAP_GIVE_BACK is opt-in: a webapp leaves its container's JVM flags alone by default.
-        assertFalse(server.log().contains("JVM heap give-back"), "no heap give-back in the log");
+        assertEquals(heapGiveBack(), server.log().contains(HEAP_GIVE_BACK_LINE), "heap give-back line in the log");
+        assertEquals(heapGiveBack() ? 1 : 0, server.log().split("JVM heap give-back", -1).length - 1, "heap give-back lines");
+        String flags = jvmFlags();
+        for (String flag : List.of("MinHeapFreeRatio=10", "MaxHeapFreeRatio=20", "G1PeriodicGCInterval=60000")) {
+            assertEquals(heapGiveBack(), flags.contains("-XX:" + flag), flag + " in the container JVM's flags: " + flags);
+        }
+    }
+
+    static final String HEAP_GIVE_BACK_LINE = "JVM heap give-back: set MinHeapFreeRatio=10, MaxHeapFreeRatio=20, "
+            + "G1PeriodicGCInterval=60000 for the whole JVM (HEAP_GIVE_BACK=true; they were at the JVM's defaults)";
+
+    /** Whether the server runs with {@code HEAP_GIVE_BACK=true} (the default is false). */
+    boolean heapGiveBack() {
+        return false;
+    }
+
+    /** The container JVM's non-default flags, as {@code jcmd <pid> VM.flags} prints them. */
+    String jvmFlags() {
+        try {
+            Process jcmd = new ProcessBuilder(DistributionServer.java().replaceFirst("java$", "jcmd"), String.valueOf(server.pid()), "VM.flags")
+                    .redirectErrorStream(true).start();
+            String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(jcmd.waitFor(30, TimeUnit.SECONDS) && jcmd.exitValue() == 0, "jcmd VM.flags: " + out);
+            return out;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

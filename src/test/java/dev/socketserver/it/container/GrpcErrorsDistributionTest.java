@@ -12,6 +12,7 @@ import com.google.protobuf.Empty;
 import com.google.protobuf.UnknownFieldSet;
 import dev.socketserver.testing.GrpcClient;
 import dev.socketserver.testing.HttpApi;
+import dev.socketserver.transport.grpc.GrpcEndpoint;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
 import dev.socketserver.transport.grpc.proto.HistoryRequest;
 import dev.socketserver.transport.grpc.proto.Message;
@@ -21,6 +22,8 @@ import dev.socketserver.transport.grpc.proto.NotificationServiceGrpc;
 import dev.socketserver.transport.grpc.proto.PresenceRequest;
 import dev.socketserver.transport.grpc.proto.PresenceStatsRequest;
 import dev.socketserver.transport.grpc.proto.PublishRequest;
+import dev.socketserver.transport.grpc.proto.RoomsRequest;
+import dev.socketserver.transport.grpc.proto.StreamPosition;
 import dev.socketserver.transport.grpc.proto.SubscribeRequest;
 import dev.socketserver.transport.grpc.proto.UnsubscribeRequest;
 import io.grpc.CallOptions;
@@ -56,7 +59,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every method (UNAUTHENTICATED), a message over {@code MAX_PUBLISH_BYTES}
  * (RESOURCE_EXHAUSTED), an unknown method (UNIMPLEMENTED), the HTTP API's NOT_FOUND, deadline
  * and cancellation, a grpc-js client (so the wire format is checked, not only grpc-java's
- * reading of it) and, last, what callers get while the node stops. Tomcat needs
+ * reading of it; gRPC's C core too, disabled for now) and, last, what callers get while the node stops. Tomcat needs
  * {@code HeadersFirstResponse} for all of these: without it every status above arrives as
  * INTERNAL.
  */
@@ -71,6 +74,8 @@ abstract class GrpcErrorsDistributionTest extends StockContainerTest {
     static final String EMPTY_ROOM = "room must be a non-empty string";
     static final String LONG_ROOM = "room must be at most 255 bytes of UTF-8";
     static final String CONTROL_ROOM = "room must not contain control characters";
+    static final String LONG_ENTITY = "entityId must be at most 255 bytes of UTF-8";
+    static final String CONTROL_ENTITY = "entityId must not contain control characters";
     static final String BAD_BODY = "message: the bytes are not a valid google.protobuf.StringValue";
     static final String UNKNOWN_METHOD = "notifications.NotificationService/NoSuchMethod";
 
@@ -156,6 +161,29 @@ abstract class GrpcErrorsDistributionTest extends StockContainerTest {
                         t -> t.api().history(HistoryRequest.newBuilder().setRoom("a\nb").build())),
                 invalid("History(userId: \"\")", EMPTY_USER,
                         t -> t.api().history(HistoryRequest.newBuilder().setUserId("").build())),
+                invalid("History(since.epoch with a control character)", "since.epoch must not contain control characters",
+                        t -> t.api().history(HistoryRequest.newBuilder().setAll(Empty.getDefaultInstance())
+                                .setSince(StreamPosition.newBuilder().setOffset(1).setEpoch("e\u0007")).build())),
+                invalid("History(since.epoch of 256 bytes)", "since.epoch must be at most 255 bytes of UTF-8",
+                        t -> t.api().history(HistoryRequest.newBuilder().setRoom("r")
+                                .setSince(StreamPosition.newBuilder().setEpoch(longRoom)).build())),
+                invalid("Broadcast(entityId with a control character)", CONTROL_ENTITY,
+                        t -> t.api().broadcast(Message.newBuilder().setEntityId("a\tb").build())),
+                invalid("Broadcast(entityId of 256 bytes)", LONG_ENTITY,
+                        t -> t.api().broadcast(Message.newBuilder().setEntityId("e".repeat(256)).build())),
+                invalid("NotifyRoom(entityId with a control character)", CONTROL_ENTITY,
+                        t -> t.api().notifyRoom(MessageWithRoom.newBuilder().setRoom("r")
+                                .setBase(Message.newBuilder().setEntityId("\u0000")).build())),
+                invalid("PrivateNotify(entityId of 256 bytes)", LONG_ENTITY,
+                        t -> t.api().privateNotify(MessageWithUser.newBuilder().setUserId("u")
+                                .setBase(Message.newBuilder().setEntityId("\u00e9".repeat(128))).build())),
+                invalid("Publish(entityId with a control character)", CONTROL_ENTITY,
+                        t -> t.api().publish(PublishRequest.newBuilder().setRoom("r")
+                                .setMessage(Message.newBuilder().setEntityId("x\u009fy")).build())),
+                invalid("Rooms(pattern with a control character)", "pattern must not contain control characters",
+                        t -> t.api().rooms(RoomsRequest.newBuilder().setPattern("chat:\n*").build())),
+                invalid("Rooms(pattern of 256 bytes)", "pattern must be at most 255 bytes of UTF-8",
+                        t -> t.api().rooms(RoomsRequest.newBuilder().setPattern("*".repeat(256)).build())),
                 invalid("Presence(room: \"\")", EMPTY_ROOM, t -> t.api().presence(PresenceRequest.getDefaultInstance())),
                 invalid("Presence(room of 256 bytes)", LONG_ROOM,
                         t -> t.api().presence(PresenceRequest.newBuilder().setRoom(longRoom).build())),
@@ -182,6 +210,73 @@ abstract class GrpcErrorsDistributionTest extends StockContainerTest {
     @MethodSource("invalidRequests")
     void badInputIsInvalidArgumentWithTheReason(String call, String description, Consumer<GrpcErrorsDistributionTest> invoke) {
         assertStatus(Status.Code.INVALID_ARGUMENT, description, call, () -> invoke.accept(this));
+    }
+
+    /**
+     * Text that is not well-formed: JSON can carry a lone surrogate (an escape such as
+     * {@code \\ud800}), so the HTTP API is where the rule's UTF-16 half is reached; every
+     * identifier field gets the same description.
+     */
+    static Stream<Arguments> malformedText() {
+        return Stream.of(
+                arguments("Publish", "{\"room\":\"a\\ud800\",\"message\":{\"entityId\":\"e\"}}", "room must be valid UTF-16/UTF-8 text"),
+                arguments("PrivateNotify", "{\"userId\":\"\\udc00u\"}", "userId must be valid UTF-16/UTF-8 text"),
+                arguments("Broadcast", "{\"entityId\":\"\\ud83d\"}", "entityId must be valid UTF-16/UTF-8 text"),
+                arguments("Publish", "{\"all\":{},\"idempotencyKey\":\"k\\ud800k\"}", "idempotencyKey must be valid UTF-16/UTF-8 text"),
+                arguments("History", "{\"all\":{},\"since\":{\"offset\":\"1\",\"epoch\":\"\\udfff\"}}", "since.epoch must be valid UTF-16/UTF-8 text"),
+                arguments("Rooms", "{\"pattern\":\"chat:*\\ud800\"}", "pattern must be valid UTF-16/UTF-8 text"));
+    }
+
+    @Order(1)
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("malformedText")
+    void malformedTextIsABadRequestNamingTheField(String method, String json, String description) {
+        HttpApi.Response r = HttpApi.post(server.httpPort(), method, json);
+        assertEquals(400, r.status(), method + " " + json + ": " + r.body());
+        assertEquals("bad_request", r.body().getJsonObject("error").getString("code"));
+        assertEquals(description, r.body().getJsonObject("error").getString("message"));
+    }
+
+    /**
+     * gRPC's half: protobuf decodes a proto3 string only from well-formed UTF-8 (a Java or
+     * JavaScript client cannot even encode a lone surrogate; protobuf-java sends {@code ?}), so
+     * bytes that are not UTF-8 fail in grpc-java's parser, before the service sees the request:
+     * not INVALID_ARGUMENT but UNKNOWN, which the application cannot change without parsing
+     * requests itself (a known limitation, in the README).
+     */
+    @Test
+    @Order(1)
+    void bytesThatAreNotUtf8AreRefusedBeforeTheService() {
+        MethodDescriptor<byte[], Empty> raw = MethodDescriptor.<byte[], Empty>newBuilder()
+                .setType(MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(NotificationServiceGrpc.getNotifyRoomMethod().getFullMethodName())
+                .setRequestMarshaller(new RawBytes())
+                .setResponseMarshaller(ProtoUtils.marshaller(Empty.getDefaultInstance())).build();
+        // MessageWithRoom { room (field 2) = C3 28 }: a two-byte sequence cut short.
+        byte[] request = {0x12, 0x02, (byte) 0xc3, 0x28};
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)
+                .withCallCredentials(GrpcClient.bearer(GrpcClient.API_KEY));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> ClientCalls.blockingUnaryCall(grpc.channel(), raw, options, request));
+        // grpc-java's server turns any failure to parse a request into this status; the service
+        // (and so the identifier rule's description) is never reached. README, "Backend API".
+        assertEquals(Status.Code.UNKNOWN, e.getStatus().getCode(), e.getStatus().toString());
+        assertEquals("Application error processing RPC", e.getStatus().getDescription());
+        // The same call with the bytes well-formed reaches the service.
+        ClientCalls.blockingUnaryCall(grpc.channel(), raw, options, new byte[] {0x12, 0x02, (byte) 0xc3, (byte) 0xa9});
+    }
+
+    /** Sends the given bytes as the request message. */
+    static final class RawBytes implements MethodDescriptor.Marshaller<byte[]> {
+        @Override
+        public java.io.InputStream stream(byte[] value) {
+            return new java.io.ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(java.io.InputStream stream) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     /** Every method of both services, with no key and with a wrong one. */
@@ -355,7 +450,41 @@ abstract class GrpcErrorsDistributionTest extends StockContainerTest {
     @Order(6)
     void grpcJsGetsTheSameStatusesOnTheWire() throws Exception {
         Map<String, GrpcJsClient.Outcome> seen = GrpcJsClient.statuses(server.httpPort(), GrpcClient.API_KEY);
-        Map<String, GrpcJsClient.Outcome> expected = Map.of(
+        Map<String, GrpcJsClient.Outcome> expected = expectedOnTheWire();
+        assertEquals(expected.keySet(), seen.keySet(), "cases run by statuses.mjs");
+        expected.forEach((name, want) -> assertEquals(want, seen.get(name), "grpc-js, " + name));
+    }
+
+    /**
+     * The same cases through gRPC's C core (Debian's python3-grpcio 1.51, {@code /usr/bin/python3};
+     * skipped, saying why, where it is missing), a third implementation reading the wire.
+     * Disabled: it fails, and the failures are open defects, not test faults. First run (after the
+     * grpc-java cases): on Tomcat, "broadcast with wrong key" came back INTERNAL "Received
+     * RST_STREAM with error code 1" (PROTOCOL_ERROR) instead of UNAUTHENTICATED; on Jetty,
+     * "broadcast over MAX_PUBLISH_BYTES" came back CANCELLED "Received RST_STREAM with error code
+     * 8" instead of RESOURCE_EXHAUSTED (the server resets the upload it refused, and the C core
+     * reports the reset, not the status). Against a stock Tomcat started by hand (same server.xml),
+     * every call, successful ones included, got RST_STREAM PROTOCOL_ERROR, and Tomcat logged
+     * "Stream [n] Closed due to error ... The illegal [:] character was found when decoding an
+     * HTTP/2 header field name" (HpackDecoder): Tomcat refuses how this C core encodes a header
+     * name with a colon in it (why not in the IT's run is open too). Enable once understood and
+     * fixed; then .ci/run must install python3-grpcio.
+     */
+    @Test
+    @Order(6)
+    @org.junit.jupiter.api.Disabled("gRPC C core gets RST_STREAM instead of statuses on Tomcat (and for a refused upload on Jetty): see the comment")
+    void grpcCoreGetsTheSameStatusesOnTheWire() throws Exception {
+        String missing = GrpcCoreClient.unavailable();
+        org.junit.jupiter.api.Assumptions.assumeTrue(missing == null, missing);
+        Map<String, GrpcJsClient.Outcome> seen = GrpcCoreClient.statuses(server.httpPort(), GrpcClient.API_KEY);
+        Map<String, GrpcJsClient.Outcome> expected = expectedOnTheWire();
+        assertEquals(expected.keySet(), seen.keySet(), "cases run by statuses.py");
+        expected.forEach((name, want) -> assertEquals(want, seen.get(name), "gRPC C core, " + name));
+    }
+
+    /** What a non-Java client must report for each case of statuses.mjs and statuses.py. */
+    static Map<String, GrpcJsClient.Outcome> expectedOnTheWire() {
+        return Map.of(
                 "ok", outcome(Status.Code.OK, ""),
                 "privateNotify empty userId", outcome(Status.Code.INVALID_ARGUMENT, EMPTY_USER),
                 "notifyRoom empty room", outcome(Status.Code.INVALID_ARGUMENT, "room is present but empty; omit it to notify everyone"),
@@ -366,8 +495,6 @@ abstract class GrpcErrorsDistributionTest extends StockContainerTest {
                 "broadcast over MAX_PUBLISH_BYTES", outcome(Status.Code.RESOURCE_EXHAUSTED,
                         "gRPC message exceeds maximum size " + MAX_PUBLISH_BYTES + ": " + (MAX_PUBLISH_BYTES + 4)),
                 "unknown method", outcome(Status.Code.UNIMPLEMENTED, "Method not found: " + UNKNOWN_METHOD));
-        assertEquals(expected.keySet(), seen.keySet(), "cases run by statuses.mjs");
-        expected.forEach((name, want) -> assertEquals(want, seen.get(name), "grpc-js, " + name));
     }
 
     static GrpcJsClient.Outcome outcome(Status.Code code, String details) {
@@ -382,8 +509,14 @@ abstract class GrpcErrorsDistributionTest extends StockContainerTest {
      * refusing the connection, not the application's own "server is shutting down".
      */
     /** One call made while the node stops; {@code afterExit}: the process had already exited when it began. */
-    record Attempt(Status status, boolean afterExit) {
+    record Attempt(Status status, String errorCode, boolean afterExit) {
+        /** The application's own refusal (its {@code x-error-code} trailer), not the container's. */
+        boolean fromTheApplication() {
+            return errorCode != null;
+        }
     }
+
+    static final Metadata.Key<String> ERROR_CODE = Metadata.Key.of("x-error-code", Metadata.ASCII_STRING_MARSHALLER);
 
     @Test
     @Order(Integer.MAX_VALUE)
@@ -404,16 +537,29 @@ abstract class GrpcErrorsDistributionTest extends StockContainerTest {
                 .until(() -> {
                     boolean exited = stop.isDone();
                     Status status = Status.OK;
+                    String errorCode = null;
                     try {
                         api().withDeadlineAfter(2, TimeUnit.SECONDS).broadcast(GrpcClient.info("during-stop", "m"));
                     } catch (StatusRuntimeException e) {
                         status = e.getStatus();
+                        errorCode = e.getTrailers() == null ? null : e.getTrailers().get(ERROR_CODE);
                     }
-                    attempts.add(new Attempt(status, exited));
+                    attempts.add(new Attempt(status, errorCode, exited));
                     return status.getCode() == Status.Code.UNAVAILABLE;
                 });
         assertTrue(attempts.stream().allMatch(a -> a.status().isOk() || a.status().getCode() == Status.Code.UNAVAILABLE),
                 "every call during the stop succeeded or got UNAVAILABLE: " + attempts);
+        // Where the application answered before the container stopped routing to it, it said why.
+        for (Attempt a : attempts) {
+            if (a.fromTheApplication()) {
+                assertEquals("unavailable", a.errorCode(), a.toString());
+                assertEquals(Status.Code.UNAVAILABLE, a.status().getCode(), a.toString());
+                assertEquals(GrpcEndpoint.SHUTTING_DOWN, a.status().getDescription(), a.toString());
+            } else if (!a.status().isOk()) {
+                assertFalse(GrpcEndpoint.SHUTTING_DOWN.equals(a.status().getDescription()),
+                        "the application's refusal without its trailer: " + a);
+            }
+        }
         assertFalse(attempts.get(attempts.size() - 1).afterExit(),
                 "the first UNAVAILABLE came only after the process had exited: " + attempts);
         assertTrue(stop.get(DistributionServer.STOP_TIMEOUT.toSeconds() + 15, TimeUnit.SECONDS).graceful(),
