@@ -244,7 +244,9 @@ public final class GrpcEndpoint implements AutoCloseable {
 
         @Override
         protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-            adapter.doPost(req, new HeadersFirstResponse(resp));
+            ResetGuardRequest guarded = new ResetGuardRequest(req);
+            adapter.doPost(guarded, new HeadersFirstResponse(resp));
+            guarded.afterService();
         }
     }
 }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -27,14 +28,26 @@ final class SessionTransport implements Transport {
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     /** Said once per class loader (per deployment), on the first connection. */
     private static final AtomicBoolean SAID = new AtomicBoolean();
+    /**
+     * How long a close frame queued behind a pending write may wait for the client to read
+     * ({@link SessionWrites#closeBehindWrites}) before the socket is closed without it.
+     */
+    static final long CLOSE_FRAME_GRACE_MILLIS = 5_000;
 
     private final Session session;
-    private final Executor control;
+    private final Pools pools;
     private final SessionWrites writes;
 
-    SessionTransport(Session session, Executor control, Config.WritePath path) {
+    /**
+     * The gateway's pools, shared by every connection (one field per connection for both):
+     * {@code control} for pings and closes that block, {@code timer} for close deadlines.
+     */
+    record Pools(Executor control, ScheduledExecutorService timer) {
+    }
+
+    SessionTransport(Session session, Pools pools, Config.WritePath path) {
         this.session = session;
-        this.control = control;
+        this.pools = pools;
         this.writes = path == Config.WritePath.PORTABLE ? new JakartaWrites(session, true) : shortcut(session);
         if (SAID.compareAndSet(false, true)) {
             LOG.info("WebSocket writes: " + writes.describe());
@@ -77,7 +90,7 @@ final class SessionTransport implements Transport {
             LOG.log(Level.FINE, "ping failed", e);
             return;
         }
-        control.execute(() -> {
+        pools.control().execute(() -> {
             try {
                 if (session.isOpen()) {
                     session.getBasicRemote().sendPing(EMPTY.duplicate());
@@ -90,8 +103,7 @@ final class SessionTransport implements Transport {
 
     @Override
     public void close(int code, String reason) {
-        writes.closing();
-        control.execute(() -> {
+        Runnable closeSession = () -> pools.control().execute(() -> {
             try {
                 if (session.isOpen()) {
                     session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));
@@ -100,5 +112,9 @@ final class SessionTransport implements Transport {
                 LOG.log(Level.FINE, "close failed", e);
             }
         });
+        if (!writes.closeBehindWrites(code, reason, closeSession, pools.timer(), CLOSE_FRAME_GRACE_MILLIS)) {
+            writes.closing();
+            closeSession.run();
+        }
     }
 }

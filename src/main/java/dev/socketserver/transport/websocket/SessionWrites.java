@@ -2,6 +2,7 @@ package dev.socketserver.transport.websocket;
 
 import dev.socketserver.message.Frame;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
 /**
@@ -21,6 +22,20 @@ sealed interface SessionWrites permits JettyWrites, FrameLoop {
      * frames; nothing written after this may overtake frames written before it.
      */
     default void closing() {
+    }
+
+    /**
+     * Sends the close frame behind everything already handed to the container, without
+     * blocking, and runs {@code closeSession} once it is on the wire, or after {@code graceMillis}
+     * (on {@code timer}) if it is not by then. Instead of {@link #closing()} plus the session's
+     * own close, for paths where the latter could lose the close frame.
+     *
+     * @return false if this path has no such close: the caller calls {@link #closing()} and
+     *         closes through the session
+     */
+    default boolean closeBehindWrites(int code, String reason, Runnable closeSession, ScheduledExecutorService timer,
+                                      long graceMillis) {
+        return false;
     }
 
     /** For the log line that says which path the server takes. */

@@ -37,6 +37,7 @@ final class TomcatCore {
     private static final Logger LOG = Logger.getLogger(TomcatCore.class.getName());
     static final String SESSION_CLASS = "org.apache.tomcat.websocket.WsSession";
     static final byte TEXT = 1;
+    static final byte CLOSE = 8;
     static final byte PING = 9;
     /** The first session's class, for the holder's initializer. */
     private static volatile Class<?> sessionType;
@@ -137,7 +138,7 @@ final class TomcatCore {
     }
 
     /**
-     * Sends one whole message (text or ping) without blocking; {@code handler} runs when it is
+     * Sends one whole message (text, ping or close) without blocking; {@code handler} runs when it is
      * buffered or written, possibly on the calling thread. Tomcat queues it behind a message in
      * progress.
      */

@@ -38,6 +38,8 @@ public final class WebSocketGateway implements AutoCloseable {
     final CommandCodec codec = new CommandCodec();
     final ExecutorService control;
     final ScheduledExecutorService timer;
+    /** Both pools, as each connection's transport holds them. */
+    final SessionTransport.Pools pools;
     /** Per-user connection slots, taken before the upgrade. */
     final UserSlots slots;
     /** Open connections whose token expires. */
@@ -61,6 +63,7 @@ public final class WebSocketGateway implements AutoCloseable {
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("socket-server-ws-timer"));
         t.setRemoveOnCancelPolicy(true);
         this.timer = t;
+        this.pools = new SessionTransport.Pools(control, t);
         t.scheduleWithFixedDelay(this::sweepExpired, EXPIRY_SWEEP_MILLIS, EXPIRY_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     }
 

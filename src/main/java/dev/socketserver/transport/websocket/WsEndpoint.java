@@ -105,7 +105,7 @@ public final class WsEndpoint extends Endpoint implements WebSocketGateway.Expir
         holdsSlot = true; // every Admitted was given a slot by the handshake
         Map<Target, StreamPosition> recover = a.recover();
         try {
-            client = gateway.node.connect(principal.userId(), new SessionTransport(session, gateway.control,
+            client = gateway.node.connect(principal.userId(), new SessionTransport(session, gateway.pools,
                             gateway.config.wsWritePath()),
                     List.copyOf(recover.keySet()));
         } catch (ServerException e) {

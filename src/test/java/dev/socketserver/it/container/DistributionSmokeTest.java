@@ -56,16 +56,6 @@ abstract class DistributionSmokeTest extends StockContainerTest {
     abstract boolean expectsTrimmedSessions();
 
     /**
-     * Whether a stalled reader that starts reading again always finds the 4002 close (or the end
-     * of its socket). Not on Tomcat's batched path yet: in about one run in five the close of a
-     * session with an asynchronous flush pending never reached the socket within 30 s (an open
-     * defect, see docs/DEPLOYING.md, WebSocket write paths); the server-side close is still checked.
-     */
-    boolean stalledReadersSeeTheirClose() {
-        return true;
-    }
-
-    /**
      * Whether the container registers its request thread pool as a JMX bean without extra
      * configuration (Tomcat does; the Jetty base here runs without the {@code jmx} module), so
      * {@code /metrics} reports it.
@@ -275,7 +265,7 @@ abstract class DistributionSmokeTest extends StockContainerTest {
                 }
                 assertTrue(sent < 20_000, "the stalled readers were never closed");
             }
-            for (RawWebSocket s : stalledReadersSeeTheirClose() ? stalled : List.<RawWebSocket>of()) {
+            for (RawWebSocket s : stalled) {
                 // Reading again, each finds what fitted in its socket buffers, then the 4002 close
                 // (or the end of the socket, if the close frame could not be written any more).
                 int close;

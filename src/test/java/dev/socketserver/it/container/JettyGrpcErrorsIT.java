@@ -19,9 +19,4 @@ class JettyGrpcErrorsIT extends GrpcErrorsDistributionTest {
     int unknownServiceHttpStatus() {
         return 405;
     }
-
-    @Override
-    boolean cancellationSparesTheConnection() {
-        return true;
-    }
 }

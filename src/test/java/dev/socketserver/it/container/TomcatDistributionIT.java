@@ -18,11 +18,6 @@ class TomcatDistributionIT extends DistributionSmokeTest {
     }
 
     @Override
-    boolean stalledReadersSeeTheirClose() {
-        return false;
-    }
-
-    @Override
     boolean publishesThreadPoolBeans() {
         return true;
     }

@@ -19,16 +19,4 @@ class TomcatGrpcErrorsIT extends GrpcErrorsDistributionTest {
     int unknownServiceHttpStatus() {
         return 404;
     }
-
-    /**
-     * No: after a client reset, Tomcat 11.0.24 often fails the stream with "Calling
-     * [asyncPostProcess()] is not valid for a request with Async state [MUST_ERROR]", treats it
-     * as fatal to the connection (GOAWAY INTERNAL_ERROR: the other calls on it fail), and a
-     * request it processes right after, even on another connection, can get HTTP 500
-     * ("Mapping was already done on this request"). See docs/DEPLOYING.md.
-     */
-    @Override
-    boolean cancellationSparesTheConnection() {
-        return false;
-    }
 }
