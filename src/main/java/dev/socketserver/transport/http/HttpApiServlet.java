@@ -288,16 +288,21 @@ public final class HttpApiServlet extends HttpServlet {
 
     private <Q extends Message> void invoke(Method<Q> method, String json, AsyncContext async) {
         Message.Builder builder = method.prototype().newBuilderForType();
+        // Our own reading names what is wrong in our words; the protobuf parser's texts (and
+        // those of the JSON library under it) are only logged.
+        String problem = json.isBlank() ? null : JsonBodies.problem(json, builder.getDescriptorForType());
+        if (problem != null) {
+            answer(async, out -> error(out, 400, ErrorCode.BAD_REQUEST, problem));
+            return;
+        }
         try {
             if (!json.isBlank()) {
                 parser.merge(json, builder);
             }
         } catch (InvalidProtocolBufferException | RuntimeException e) {
-            // Protobuf's own findings (an unknown field, a wrong type) help the caller; a JSON
-            // syntax error comes wrapped around the parser's exception text, which is ours to log.
             LOG.log(Level.FINE, "unparsable HTTP API request", e);
-            boolean syntax = e.getCause() != null || e instanceof RuntimeException;
-            String message = "invalid JSON for this method: " + (syntax ? "malformed JSON" : e.getMessage());
+            String message = "the body is not a valid " + builder.getDescriptorForType().getName()
+                    + ": a value of a well-known type in it (an Any's \"@type\" and fields, a Value) does not decode, or a field is given twice";
             answer(async, out -> error(out, 400, ErrorCode.BAD_REQUEST, message));
             return;
         }
