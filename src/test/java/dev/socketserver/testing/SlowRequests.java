@@ -63,6 +63,12 @@ public final class SlowRequests implements AutoCloseable {
                 + "Content-Length: " + length + "\r\n\r\n", " ");
     }
 
+    /** {@code method path} without a key, declaring {@code length} body bytes, then one body byte a second. */
+    public Slow request(String method, String path, long length) throws IOException {
+        return start(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + length + "\r\n\r\n", " ");
+    }
+
     /**
      * {@code POST /api/Info} with a chunked body (no {@code Content-Length}), then one chunk of
      * {@code chunkBytes} a second that never ends the body.

@@ -63,8 +63,12 @@ abstract class SlowClientsDistributionTest extends StockContainerTest {
             List<Slow> anonymous = new ArrayList<>();
             List<Slow> keyed = new ArrayList<>();
             List<Slow> handshakes = new ArrayList<>();
+            List<Slow> elsewhere = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 anonymous.add(slow.body(null, 1000));
+                // Bodies where the app takes none: a probe, a handshake, a static path.
+                String[][] others = {{"POST", "/health/live"}, {"GET", "/ws?t=" + Tokens.forUser("body")}, {"POST", "/index.html"}};
+                elsewhere.add(slow.request(others[i % 3][0], others[i % 3][1], 1000));
                 keyed.add(slow.body("Bearer " + GrpcClient.API_KEY, 1000));
                 handshakes.add(slow.handshake(Tokens.forUser("slow")));
             }
@@ -76,7 +80,7 @@ abstract class SlowClientsDistributionTest extends StockContainerTest {
             assertTrue(handshakes.stream().noneMatch(s -> s.answer().isDone()),
                     "a slow handshake was answered or cut while the probes ran");
             LatencyProbes.assertKeptLatency(baseline, loaded, FACTOR, SLACK,
-                    server.name() + ", " + workers + " workers, " + n + " x 3 slow clients");
+                    server.name() + ", " + workers + " workers, " + n + " x 4 slow clients");
 
             for (Slow s : anonymous) {
                 Answer a = s.answer().get(QUICK.toSeconds(), TimeUnit.SECONDS);
@@ -86,6 +90,12 @@ abstract class SlowClientsDistributionTest extends StockContainerTest {
                 // They keep sending: a container reading the rest would keep the connection (and a thread).
                 s.ended().get(QUICK.toSeconds(), TimeUnit.SECONDS);
                 assertTrue(s.secondsToEnd() < QUICK.toSeconds(), "connection kept " + s.secondsToEnd() + " s after a 401");
+            }
+            for (Slow s : elsewhere) {
+                Answer a = s.answer().get(QUICK.toSeconds(), TimeUnit.SECONDS);
+                assertEquals(400, a.status());
+                s.ended().get(QUICK.toSeconds(), TimeUnit.SECONDS);
+                assertTrue(s.secondsToEnd() < QUICK.toSeconds(), "connection kept " + s.secondsToEnd() + " s after a 400");
             }
             for (Slow s : keyed) {
                 Answer a = s.answer().get(BODY_TIMEOUT.toSeconds() + 15, TimeUnit.SECONDS);
