@@ -170,7 +170,8 @@ final class JsonBodies {
     private static String enumValue(JsonValue v, FieldDescriptor field) {
         String names = field.getEnumType().getValues().stream().map(EnumValueDescriptor::getName).collect(Collectors.joining(", "));
         if (v.getValueType() == JsonValue.ValueType.STRING) {
-            return field.getEnumType().findValueByName(((JsonString) v).getString()) != null ? null : "one of " + names + " (or its number)";
+            String name = ((JsonString) v).getString();
+            return field.getEnumType().findValueByName(name) != null || name.matches("-?\\d{1,10}") ? null : "one of " + names + " (or its number)";
         }
         if (v.getValueType() == JsonValue.ValueType.NUMBER && ((JsonNumber) v).isIntegral()) {
             return null;

@@ -18,6 +18,7 @@ class JsonBodiesTest {
         assertNull(JsonBodies.problem("{\"room\":\"r\",\"message\":{\"type\":\"TYPE_INFO\",\"entityId\":\"e\","
                 + "\"message\":{\"@type\":\"type.googleapis.com/google.protobuf.StringValue\",\"value\":\"x\"}},\"idempotency_key\":\"k\"}", PUBLISH));
         assertNull(JsonBodies.problem("{\"userId\":\"u\",\"message\":{\"type\":2}}", PUBLISH));
+        assertNull(JsonBodies.problem("{\"userId\":\"u\",\"message\":{\"type\":\"2\"}}", PUBLISH));
         assertNull(JsonBodies.problem("{\"all\":{},\"since\":{\"offset\":\"18446744073709551615\",\"epoch\":\"e\"},\"limit\":5,\"reverse\":\"true\"}", HISTORY));
         assertNull(JsonBodies.problem("{\"room\":null}", PUBLISH));
     }
