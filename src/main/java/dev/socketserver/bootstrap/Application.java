@@ -16,6 +16,7 @@ import dev.socketserver.transport.grpc.NotificationGrpcService;
 import dev.socketserver.transport.http.HealthServlet;
 import dev.socketserver.transport.http.HttpApiServlet;
 import dev.socketserver.transport.http.MetricsServlet;
+import dev.socketserver.transport.http.UnwantedBodies;
 import dev.socketserver.transport.websocket.WebSocketGateway;
 import jakarta.servlet.ServletContext;
 import java.util.List;
@@ -72,6 +73,7 @@ final class Application {
                 config.metricsEnabled() ? Stats.create() : Stats.disabled());
         ApiKeys apiKeys = new ApiKeys(config.apiKeys(), config.apiInsecure());
         BackendApi api = new BackendApi(node);
+        new UnwantedBodies().install(context);
         grpc = new GrpcEndpoint(node, new NotificationGrpcService(api), apiKeys, config);
         grpc.install(context);
         new HttpApiServlet(api, apiKeys, new HttpApiServlet.Limits(config.maxPublishBytes(),

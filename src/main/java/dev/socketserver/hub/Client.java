@@ -285,7 +285,8 @@ public final class Client {
      * A stream being recovered for this client. Thread-safe.
      *
      * <p>Until {@link #complete} the stream's live publications are held; they count against
-     * the client's queue bound, and past it the client is closed as a slow consumer. After it, the client's
+     * the client's queue bound with the queue's rule (a publication that finds queue and held
+     * frames at the bound closes the client as a slow consumer). After it, the client's
      * position in the stream is known ({@code last}: the replayed, or the current position) and
      * live publications are checked against it by (epoch, offset) until the first one that
      * follows it (the overlap of the history read and live delivery, whose order an engine
@@ -314,9 +315,11 @@ public final class Client {
                 return !replaced && enqueue(frame, tally);
             }
             if (held != null) {
-                // Held frames count against the queue bound as if queued: a client that falls
-                // that far behind during its recovery is a slow consumer like any other.
-                if (queuedBytes() + heldBytes + frame.bytes() > maxQueueBytes) {
+                // Held frames count against the queue bound as if queued, with the queue's rule: a
+                // client is slow when a frame finds its queue and what is held already at the bound;
+                // a frame that finds them below is held even if it goes over, so a reading client
+                // gets every frame that fits alone (Node refuses larger ones) also while recovering.
+                if (queuedBytes() + heldBytes >= maxQueueBytes) {
                     end(true);
                     closeFromFanOut(Disconnect.SLOW_CONSUMER);
                     return false;
@@ -359,7 +362,7 @@ public final class Client {
                 return;
             }
             for (Frame f : replay) {
-                send(f);
+                sendAdmitted(f);
             }
             List<Held> live = held;
             held = null;
@@ -368,7 +371,7 @@ public final class Client {
             boolean followed = position == null;
             for (Held h : live) {
                 if (h.position() == null || last == null) {
-                    send(h.frame());
+                    sendAdmitted(h.frame());
                     continue;
                 }
                 Sequence next = Sequence.of(last, h.position());
@@ -378,13 +381,39 @@ public final class Client {
                     return;
                 }
                 if (next == Sequence.NEXT) {
-                    send(h.frame());
+                    sendAdmitted(h.frame());
                     last = h.position();
                     followed = true;
                 }
             }
             if (followed) {
                 end(true);
+            }
+        }
+
+        /**
+         * Queues a frame this recovery admitted already (a held one, or the replay, at most half
+         * the bound) without checking the bound again: pushed in one go, they would otherwise
+         * meet each other in the queue and close a reading client as slow. So while a recovery
+         * completes a queue may hold up to 2.5 x the bound (queue and held below it before the
+         * last held frame, that frame at most the bound, plus the replay).
+         */
+        private void sendAdmitted(Frame f) {
+            long growth;
+            boolean start;
+            synchronized (queue) {
+                if (closed || closeWhenWritten != null) {
+                    return;
+                }
+                queue.addLast(f);
+                queuedBytes += f.bytes();
+                growth = recount();
+                start = !writing;
+                writing = true;
+            }
+            backlog.add(growth);
+            if (start) {
+                drain();
             }
         }
 

@@ -65,9 +65,13 @@ class HealthIT {
         HttpApi.Response unknown = HttpApi.get(server.port(), "/health/startup");
         assertEquals(404, unknown.status());
         assertEquals("not_found", unknown.body().getJsonObject("error").getString("code"));
-        HttpApi.Response post = HttpApi.send(server.port(), "../health/ready", "POST", "{}", null);
+        HttpApi.Response post = HttpApi.send(server.port(), "../health/ready", "POST", null, null);
         assertEquals(405, post.status());
         assertEquals("bad_request", post.body().getJsonObject("error").getString("code"));
+        // A body where none is taken is refused unread (UnwantedBodies), before the method check.
+        HttpApi.Response withBody = HttpApi.send(server.port(), "../health/ready", "POST", "{}", null);
+        assertEquals(400, withBody.status());
+        assertEquals("this path takes no request body", withBody.body().getJsonObject("error").getString("message"));
     }
 
     @Test

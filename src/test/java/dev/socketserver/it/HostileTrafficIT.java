@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -251,6 +252,34 @@ class HostileTrafficIT {
         assertEquals(400, h.status());
         String message = h.body().getJsonObject("error").getString("message");
         assertFalse(CLASS_NAME.matcher(message).find(), message);
+    }
+
+    /**
+     * The HTTP API's 400s for bodies that do not fit their method's message are our texts naming
+     * the field (they passed on the protobuf parser's, e.g. "Cannot find field: rooom in message
+     * notifications.PublishRequest"), and nothing of a library's.
+     */
+    @Test
+    void httpApiBodyErrorsAreOurTextsNamingTheField() {
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("{\"room\":\"r\",,}", "the body is not valid JSON (line 1, column 13)");
+        expected.put("[]", "the body must be a JSON object (a PublishRequest)");
+        expected.put("{\"rooom\":\"r\"}", "unknown field \"rooom\" in PublishRequest; its fields: message, all, room, userId, idempotencyKey");
+        expected.put("{\"room\":7}", "field \"room\" must be a string");
+        expected.put("{\"room\":\"r\",\"userId\":\"u\"}", "fields \"room\" and \"userId\" are both set; give only one of all, room, userId");
+        expected.put("{\"room\":\"r\",\"message\":{\"type\":\"INFO\"}}",
+                "field \"message.type\" must be one of MESSAGE_TYPE_UNSPECIFIED, TYPE_ERROR, TYPE_INFO (or its number)");
+        expected.put("{\"room\":\"r\",\"message\":{\"message\":{\"@type\":\"type.googleapis.com/nope.Nope\"}}}",
+                "the body is not a valid PublishRequest: a value of a well-known type in it (an Any's \"@type\" and fields, a Value) "
+                        + "does not decode, or a field is given twice");
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            HttpApi.Response r = HttpApi.post(server.port(), "Publish", e.getKey());
+            assertEquals(400, r.status(), e.getKey());
+            String message = r.body().getJsonObject("error").getString("message");
+            assertEquals(e.getValue(), message, e.getKey());
+            assertFalse(CLASS_NAME.matcher(message).find(), message);
+            assertFalse(message.contains("notifications."), message);
+        }
     }
 
     @Test

@@ -160,6 +160,36 @@ class NodeRecoveryTest {
     }
 
     /**
+     * Issue 12 (a frame that fits is delivered to a reading client whatever its queue held),
+     * also while recovering: two live notifications of three quarters of the bound each arrive
+     * while the recovery's history read is in flight. The second finds queue and held below the
+     * bound, so it is held, and with the replay (a quarter of the bound) all three reach the
+     * client, queued in one go without meeting the bound again. The old rule (queue + held +
+     * frame over the bound) closed the client with 4002 at the second.
+     */
+    @Test
+    void heldNotificationsThatEachFitAloneReachAReadingClient() {
+        int bound = 64 * 1024;
+        GatedBroker broker = new GatedBroker();
+        Node n = node(bound, 1000, broker);
+        StreamPosition first = publish("fits", "n0", "0");
+        publish("fits", "replayed", "\"" + "r".repeat(bound / 4) + "\"");
+        TestTransport t = new TestTransport();
+        Client c = n.connect("u", t);
+        broker.gated = true;
+        java.util.concurrent.CompletionStage<EnterResult> entering = n.enter(c, "fits", first);
+        String body = "\"" + "x".repeat(bound * 3 / 4) + "\"";
+        publish("fits", "live1", body);
+        publish("fits", "live2", body);
+        assertFalse(c.isClosed(), "closed with " + t.closedWith + " while recovering");
+        broker.release();
+        assertEquals(Boolean.TRUE, join(entering).recovered());
+        assertReceived(List.of("replayed", "live1", "live2"), t);
+        assertNull(t.closedWith, "closed with " + t.closedWith);
+        assertFalse(c.isClosed());
+    }
+
+    /**
      * Defect 6: a replay is never silently truncated: more publications than the old fixed cap
      * of 100,000 are either all replayed or the answer is recovered:false.
      */

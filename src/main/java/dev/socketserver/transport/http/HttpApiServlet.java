@@ -63,6 +63,8 @@ import java.util.logging.Logger;
  */
 public final class HttpApiServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(HttpApiServlet.class.getName());
+    /** A request attribute: the request was refused unread through an asynchronous answer that is already complete. */
+    private static final String ANSWERED_UNREAD = HttpApiServlet.class.getName() + ".answeredUnread";
 
     private record Method<Q extends Message>(String name, Q prototype, Function<Q, CompletionStage<? extends Message>> invoke) {
     }
@@ -137,7 +139,7 @@ public final class HttpApiServlet extends HttpServlet {
         try {
             handle(req, resp, label);
         } finally {
-            if (!req.isAsyncStarted()) {
+            if (!req.isAsyncStarted() || req.getAttribute(ANSWERED_UNREAD) != null) {
                 stats.apiCall("http", label, Integer.toString(resp.getStatus()));
             }
         }
@@ -222,14 +224,26 @@ public final class HttpApiServlet extends HttpServlet {
     /**
      * Answers without reading the body. A request that may still carry one is answered with
      * {@code Connection: close}, so the container drops the connection instead of reading the
-     * rest to reuse it.
+     * rest to reuse it, and asynchronously: Tomcat reads ("swallows") the unread body of a
+     * request answered synchronously with a blocking read on the request's thread before it
+     * closes the connection (whatever the {@code Connection} header says, up to the connector's
+     * {@code maxSwallowSize}), so a caller without a key dribbling a body would hold a thread
+     * again; a completed asynchronous request that closes its connection is closed unread.
      */
     private static void refuseUnread(HttpServletRequest req, HttpServletResponse resp, int status, ErrorCode code,
                                      String message) throws IOException {
-        if (req.getContentLengthLong() != 0) {
-            resp.setHeader("Connection", "close");
+        if (req.getContentLengthLong() == 0 || (req.getContentLengthLong() < 0 && req.getHeader("Transfer-Encoding") == null)) {
+            error(resp, status, code, message);
+            return;
         }
-        error(resp, status, code, message);
+        resp.setHeader("Connection", "close");
+        req.setAttribute(ANSWERED_UNREAD, Boolean.TRUE); // answered here, counted by service()
+        AsyncContext async = req.startAsync();
+        try {
+            error(resp, status, code, message);
+        } finally {
+            async.complete();
+        }
     }
 
     private static void closing(HttpServletResponse out, int status, ErrorCode code, String message) throws IOException {
@@ -274,16 +288,21 @@ public final class HttpApiServlet extends HttpServlet {
 
     private <Q extends Message> void invoke(Method<Q> method, String json, AsyncContext async) {
         Message.Builder builder = method.prototype().newBuilderForType();
+        // Our own reading names what is wrong in our words; the protobuf parser's texts (and
+        // those of the JSON library under it) are only logged.
+        String problem = json.isBlank() ? null : JsonBodies.problem(json, builder.getDescriptorForType());
+        if (problem != null) {
+            answer(async, out -> error(out, 400, ErrorCode.BAD_REQUEST, problem));
+            return;
+        }
         try {
             if (!json.isBlank()) {
                 parser.merge(json, builder);
             }
         } catch (InvalidProtocolBufferException | RuntimeException e) {
-            // Protobuf's own findings (an unknown field, a wrong type) help the caller; a JSON
-            // syntax error comes wrapped around the parser's exception text, which is ours to log.
             LOG.log(Level.FINE, "unparsable HTTP API request", e);
-            boolean syntax = e.getCause() != null || e instanceof RuntimeException;
-            String message = "invalid JSON for this method: " + (syntax ? "malformed JSON" : e.getMessage());
+            String message = "the body is not a valid " + builder.getDescriptorForType().getName()
+                    + ": a value of a well-known type in it (an Any's \"@type\" and fields, a Value) does not decode, or a field is given twice";
             answer(async, out -> error(out, 400, ErrorCode.BAD_REQUEST, message));
             return;
         }
