@@ -120,7 +120,7 @@ public final class GrpcEndpoint implements AutoCloseable {
 
     /** Maps the gRPC servlet at every service path. */
     public void install(ServletContext context) {
-        ServletRegistration.Dynamic reg = context.addServlet("socket-server-grpc", new AdapterServlet(adapter));
+        ServletRegistration.Dynamic reg = context.addServlet("socket-server-grpc", new AdapterServlet(adapter, scheduler));
         reg.setAsyncSupported(true);
         reg.setLoadOnStartup(1);
         for (String svc : SERVICES) {
@@ -232,9 +232,11 @@ public final class GrpcEndpoint implements AutoCloseable {
     /** The servlet around the adapter ({@code GrpcServlet}'s adapter constructor is not public). */
     private static final class AdapterServlet extends HttpServlet {
         private final transient ServletAdapter adapter;
+        private final transient ScheduledExecutorService scheduler;
 
-        AdapterServlet(ServletAdapter adapter) {
+        AdapterServlet(ServletAdapter adapter, ScheduledExecutorService scheduler) {
             this.adapter = adapter;
+            this.scheduler = scheduler;
         }
 
         @Override
@@ -244,8 +246,10 @@ public final class GrpcEndpoint implements AutoCloseable {
 
         @Override
         protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            // Outside in: the upload-aware request holds a completion until the client's upload
+            // ended; the reset guard lets only its own error listener complete a failed request.
             ResetGuardRequest guarded = new ResetGuardRequest(req);
-            adapter.doPost(guarded, new HeadersFirstResponse(resp));
+            adapter.doPost(new UploadAwareRequest(guarded, scheduler), new HeadersFirstResponse(resp));
             guarded.afterService();
         }
     }

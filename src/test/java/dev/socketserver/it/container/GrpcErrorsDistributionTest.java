@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import com.google.protobuf.Any;
@@ -37,8 +38,10 @@ import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +62,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every method (UNAUTHENTICATED), a message over {@code MAX_PUBLISH_BYTES}
  * (RESOURCE_EXHAUSTED), an unknown method (UNIMPLEMENTED), the HTTP API's NOT_FOUND, deadline
  * and cancellation, a grpc-js client (so the wire format is checked, not only grpc-java's
- * reading of it; gRPC's C core too, disabled for now) and, last, what callers get while the node stops. Tomcat needs
+ * reading of it; gRPC's C core too, which Tomcat 11.0.24 refuses) and, last, what callers get while the node stops. Tomcat needs
  * {@code HeadersFirstResponse} for all of these: without it every status above arrives as
  * INTERNAL.
  */
@@ -436,29 +439,38 @@ abstract class GrpcErrorsDistributionTest extends StockContainerTest {
 
     /**
      * The same cases through gRPC's C core (Debian's python3-grpcio 1.51, {@code /usr/bin/python3};
-     * skipped, saying why, where it is missing), a third implementation reading the wire.
-     * Disabled: it fails, and the failures are open defects, not test faults. First run (after the
-     * grpc-java cases): on Tomcat, "broadcast with wrong key" came back INTERNAL "Received
-     * RST_STREAM with error code 1" (PROTOCOL_ERROR) instead of UNAUTHENTICATED; on Jetty,
-     * "broadcast over MAX_PUBLISH_BYTES" came back CANCELLED "Received RST_STREAM with error code
-     * 8" instead of RESOURCE_EXHAUSTED (the server resets the upload it refused, and the C core
-     * reports the reset, not the status). Against a stock Tomcat started by hand (same server.xml),
-     * every call, successful ones included, got RST_STREAM PROTOCOL_ERROR, and Tomcat logged
-     * "Stream [n] Closed due to error ... The illegal [:] character was found when decoding an
-     * HTTP/2 header field name" (HpackDecoder): Tomcat refuses how this C core encodes a header
-     * name with a colon in it (why not in the IT's run is open too). Enable once understood and
-     * fixed; then .ci/run must install python3-grpcio.
+     * skipped, saying why, where it is missing; .ci/run installs it), a third implementation
+     * reading the wire. Each case must end with one of {@link #grpcCoreOutcomes()}' outcomes for
+     * it: on Jetty the statuses of {@link #expectedOnTheWire()}, on Tomcat 11.0.24 a known defect
+     * (docs/DEPLOYING.md, "gRPC statuses on Tomcat and Jetty").
      */
     @Test
     @Order(6)
-    @org.junit.jupiter.api.Disabled("gRPC C core gets RST_STREAM instead of statuses on Tomcat (and for a refused upload on Jetty): see the comment")
-    void grpcCoreGetsTheSameStatusesOnTheWire() throws Exception {
+    void grpcCoreGetsTheStatusesItCanOnTheWire() throws Exception {
         String missing = GrpcCoreClient.unavailable();
-        org.junit.jupiter.api.Assumptions.assumeTrue(missing == null, missing);
+        assumeTrue(missing == null, missing);
         Map<String, GrpcJsClient.Outcome> seen = GrpcCoreClient.statuses(server.httpPort(), GrpcClient.API_KEY);
-        Map<String, GrpcJsClient.Outcome> expected = expectedOnTheWire();
-        assertEquals(expected.keySet(), seen.keySet(), "cases run by statuses.py");
-        expected.forEach((name, want) -> assertEquals(want, seen.get(name), "gRPC C core, " + name));
+        Map<String, Set<GrpcJsClient.Outcome>> accepted = grpcCoreOutcomes();
+        assertEquals(accepted.keySet(), seen.keySet(), "cases run by statuses.py");
+        List<String> wrong = new ArrayList<>();
+        accepted.forEach((name, ok) -> {
+            if (!ok.contains(seen.get(name))) {
+                wrong.add(name + ": got " + seen.get(name) + ", expected one of " + ok);
+            }
+        });
+        assertEquals(List.of(), wrong, "gRPC C core");
+    }
+
+    /**
+     * What the C core may report for each case of statuses.py: exactly {@link #expectedOnTheWire()}.
+     * The refused oversized upload is the sharp case: without {@code UploadAwareRequest}, Jetty
+     * reset the stream with CANCEL after the status and the C core reported CANCELLED in 2 of 3
+     * runs.
+     */
+    Map<String, Set<GrpcJsClient.Outcome>> grpcCoreOutcomes() {
+        Map<String, Set<GrpcJsClient.Outcome>> accepted = new HashMap<>();
+        expectedOnTheWire().forEach((name, want) -> accepted.put(name, Set.of(want)));
+        return accepted;
     }
 
     /** What a non-Java client must report for each case of statuses.mjs and statuses.py. */
