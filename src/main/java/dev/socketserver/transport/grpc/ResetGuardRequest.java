@@ -5,8 +5,6 @@ import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.RequestDispatcher;
-import jakarta.servlet.ServletContext;
-import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
@@ -95,13 +93,12 @@ final class ResetGuardRequest extends HttpServletRequestWrapper {
     }
 
     /** The async context grpc-servlet is given, and the listener that completes a failed request. */
-    private static final class Guard implements AsyncContext, AsyncListener {
-        private final AsyncContext context;
+    private static final class Guard extends ForwardingAsyncContext implements AsyncListener {
         private volatile boolean failed;
         private volatile ReadListener readListener;
 
         Guard(AsyncContext context) {
-            this.context = context;
+            super(context);
         }
 
         /** The stream failed: from now on only this class completes the request. */
@@ -156,75 +153,14 @@ final class ResetGuardRequest extends HttpServletRequestWrapper {
             }
             context.complete();
         }
-
-        @Override
-        public ServletRequest getRequest() {
-            return context.getRequest();
-        }
-
-        @Override
-        public ServletResponse getResponse() {
-            return context.getResponse();
-        }
-
-        @Override
-        public boolean hasOriginalRequestAndResponse() {
-            return context.hasOriginalRequestAndResponse();
-        }
-
-        @Override
-        public void dispatch() {
-            context.dispatch();
-        }
-
-        @Override
-        public void dispatch(String path) {
-            context.dispatch(path);
-        }
-
-        @Override
-        public void dispatch(ServletContext servletContext, String path) {
-            context.dispatch(servletContext, path);
-        }
-
-        @Override
-        public void start(Runnable run) {
-            context.start(run);
-        }
-
-        @Override
-        public void addListener(AsyncListener listener) {
-            context.addListener(listener);
-        }
-
-        @Override
-        public void addListener(AsyncListener listener, ServletRequest request, ServletResponse response) {
-            context.addListener(listener, request, response);
-        }
-
-        @Override
-        public <T extends AsyncListener> T createListener(Class<T> clazz) throws ServletException {
-            return context.createListener(clazz);
-        }
-
-        @Override
-        public void setTimeout(long timeout) {
-            context.setTimeout(timeout);
-        }
-
-        @Override
-        public long getTimeout() {
-            return context.getTimeout();
-        }
     }
 
     /** The request body; its read listener marks the request failed before grpc-servlet hears of an error. */
-    private static final class GuardedInput extends ServletInputStream {
-        private final ServletInputStream in;
+    private static final class GuardedInput extends ForwardingInputStream {
         private final Guard guard;
 
         GuardedInput(ServletInputStream in, Guard guard) {
-            this.in = in;
+            super(in);
             this.guard = guard;
         }
 
@@ -248,46 +184,6 @@ final class ResetGuardRequest extends HttpServletRequestWrapper {
                     listener.onError(t);
                 }
             });
-        }
-
-        @Override
-        public boolean isFinished() {
-            return in.isFinished();
-        }
-
-        @Override
-        public boolean isReady() {
-            return in.isReady();
-        }
-
-        @Override
-        public int read() throws IOException {
-            return in.read();
-        }
-
-        @Override
-        public int read(byte[] b) throws IOException {
-            return in.read(b);
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return in.read(b, off, len);
-        }
-
-        @Override
-        public int readLine(byte[] b, int off, int len) throws IOException {
-            return in.readLine(b, off, len);
-        }
-
-        @Override
-        public int available() throws IOException {
-            return in.available();
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
         }
     }
 }

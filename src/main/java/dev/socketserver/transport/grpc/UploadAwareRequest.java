@@ -1,10 +1,7 @@
 package dev.socketserver.transport.grpc;
 
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
-import jakarta.servlet.ServletContext;
-import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
@@ -100,21 +97,9 @@ final class UploadAwareRequest extends HttpServletRequestWrapper {
         }
     }
 
-    private final class UploadInput extends ServletInputStream {
-        private final ServletInputStream in;
-
+    private final class UploadInput extends ForwardingInputStream {
         UploadInput(ServletInputStream in) {
-            this.in = in;
-        }
-
-        @Override
-        public boolean isFinished() {
-            return in.isFinished();
-        }
-
-        @Override
-        public boolean isReady() {
-            return in.isReady();
+            super(in);
         }
 
         @Override
@@ -144,99 +129,17 @@ final class UploadAwareRequest extends HttpServletRequestWrapper {
                 }
             });
         }
-
-        @Override
-        public int read() throws IOException {
-            return in.read();
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return in.read(b, off, len);
-        }
-
-        @Override
-        public int available() throws IOException {
-            return in.available();
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
-        }
     }
 
     /** The container's async context, except that {@link #complete()} may wait for the upload. */
-    private final class CompletionAfterUpload implements AsyncContext {
-        private final AsyncContext context;
-
+    private final class CompletionAfterUpload extends ForwardingAsyncContext {
         CompletionAfterUpload(AsyncContext context) {
-            this.context = context;
+            super(context);
         }
 
         @Override
         public void complete() {
             UploadAwareRequest.this.complete(context);
-        }
-
-        @Override
-        public ServletRequest getRequest() {
-            return context.getRequest();
-        }
-
-        @Override
-        public ServletResponse getResponse() {
-            return context.getResponse();
-        }
-
-        @Override
-        public boolean hasOriginalRequestAndResponse() {
-            return context.hasOriginalRequestAndResponse();
-        }
-
-        @Override
-        public void dispatch() {
-            context.dispatch();
-        }
-
-        @Override
-        public void dispatch(String path) {
-            context.dispatch(path);
-        }
-
-        @Override
-        public void dispatch(ServletContext servletContext, String path) {
-            context.dispatch(servletContext, path);
-        }
-
-        @Override
-        public void start(Runnable run) {
-            context.start(run);
-        }
-
-        @Override
-        public void addListener(AsyncListener listener) {
-            context.addListener(listener);
-        }
-
-        @Override
-        public void addListener(AsyncListener listener, ServletRequest request, ServletResponse response) {
-            context.addListener(listener, request, response);
-        }
-
-        @Override
-        public <T extends AsyncListener> T createListener(Class<T> clazz) throws ServletException {
-            return context.createListener(clazz);
-        }
-
-        @Override
-        public void setTimeout(long timeout) {
-            context.setTimeout(timeout);
-        }
-
-        @Override
-        public long getTimeout() {
-            return context.getTimeout();
         }
     }
 }
