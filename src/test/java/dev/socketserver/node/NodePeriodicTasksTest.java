@@ -8,13 +8,9 @@ import dev.socketserver.broker.memory.MemoryBroker;
 import dev.socketserver.config.HistorySettings;
 import dev.socketserver.hub.Client;
 import dev.socketserver.presence.ClientInfo;
-import dev.socketserver.presence.PresenceManager;
-import dev.socketserver.presence.PresenceStats;
-import dev.socketserver.presence.memory.MemoryPresenceManager;
 import dev.socketserver.testing.LogCapture;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,8 +34,7 @@ class NodePeriodicTasksTest {
      * {@link Error}, 3 answers "your entries had expired" and the re-add it causes throws, then
      * normal again.
      */
-    private static final class FailingPresence implements PresenceManager {
-        final MemoryPresenceManager delegate = new MemoryPresenceManager();
+    private static final class FailingPresence extends ForwardingPresence {
         final AtomicInteger refreshes = new AtomicInteger();
         volatile boolean failAdds;
 
@@ -63,31 +58,6 @@ class NodePeriodicTasksTest {
                 throw new IllegalStateException("presence test: adding an entry again throws");
             }
             return delegate.add(room, client);
-        }
-
-        @Override
-        public CompletionStage<Void> remove(String room, String clientId) {
-            return delegate.remove(room, clientId);
-        }
-
-        @Override
-        public CompletionStage<Void> removeNode(String nodeId) {
-            return delegate.removeNode(nodeId);
-        }
-
-        @Override
-        public CompletionStage<Map<String, ClientInfo>> presence(String room) {
-            return delegate.presence(room);
-        }
-
-        @Override
-        public CompletionStage<PresenceStats> stats(String room) {
-            return delegate.stats(room);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 

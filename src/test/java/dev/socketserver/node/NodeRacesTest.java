@@ -60,8 +60,7 @@ class NodeRacesTest {
     }
 
     /** The memory presence, with a hook that runs before every add reaches it. */
-    private static final class HookedPresence implements PresenceManager {
-        final MemoryPresenceManager delegate = new MemoryPresenceManager();
+    private static final class HookedPresence extends ForwardingPresence {
         volatile Runnable beforeAdd = () -> { };
         volatile java.util.function.Consumer<ClientInfo> onAdd = info -> { };
 
@@ -70,36 +69,6 @@ class NodeRacesTest {
             onAdd.accept(client);
             beforeAdd.run();
             return delegate.add(room, client);
-        }
-
-        @Override
-        public CompletionStage<Void> remove(String room, String clientId) {
-            return delegate.remove(room, clientId);
-        }
-
-        @Override
-        public CompletionStage<Boolean> refresh(String nodeId) {
-            return delegate.refresh(nodeId);
-        }
-
-        @Override
-        public CompletionStage<Void> removeNode(String nodeId) {
-            return delegate.removeNode(nodeId);
-        }
-
-        @Override
-        public CompletionStage<Map<String, ClientInfo>> presence(String room) {
-            return delegate.presence(room);
-        }
-
-        @Override
-        public CompletionStage<PresenceStats> stats(String room) {
-            return delegate.stats(room);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 
