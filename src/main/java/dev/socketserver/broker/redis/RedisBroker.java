@@ -339,11 +339,7 @@ public final class RedisBroker implements Broker, EngineGauges {
         if (f == null) {
             return;
         }
-        try {
-            f.lane.execute(() -> deliver(f, message));
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
-            // closed meanwhile
-        }
+        runOn(f.lane, () -> deliver(f, message));
     }
 
     private ExecutorService laneOf(String channel) {
@@ -428,13 +424,8 @@ public final class RedisBroker implements Broker, EngineGauges {
         if (trigger != null) {
             f.pending.add(trigger);
         }
-        read(f.target, new HistoryQuery(since, REPAIR_MAX, false)).whenComplete((h, e) -> {
-            try {
-                f.lane.execute(() -> repaired(f, since, h, e));
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                // closed meanwhile
-            }
-        });
+        read(f.target, new HistoryQuery(since, REPAIR_MAX, false))
+                .whenComplete((h, e) -> runOn(f.lane, () -> repaired(f, since, h, e)));
     }
 
     private void repaired(Follower f, StreamPosition since, HistoryResult h, Throwable e) {
