@@ -34,8 +34,7 @@ final class ConfigDump {
                 throw new IllegalStateException("cannot read setting " + component.getName(), e);
             }
             if (value instanceof RedisSettings redis) {
-                value = Map.of("addresses", redis.redactedAddresses(), "cluster", redis.cluster(),
-                        "prefix", redis.prefix(), "timeout", redis.timeout().toString());
+                value = redis.redacted();
             }
             values.put(component.getName(), HIDDEN.contains(component.getName()) ? hidden(value) : value);
         }

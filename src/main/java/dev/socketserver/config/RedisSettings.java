@@ -49,12 +49,13 @@ public record RedisSettings(List<String> addresses, boolean cluster, String pref
                 + ", timeout=" + timeout + "]";
     }
 
-    /** One address without its credentials. */
-    public static String redactedAddress(String address) {
-        return redact(address);
+    /** These settings with {@link #redactedAddresses()}, for the settings line. */
+    public RedisSettings redacted() {
+        return new RedisSettings(redactedAddresses(), cluster, prefix, timeout);
     }
 
-    static String redact(String address) {
+    /** One address without its credentials. */
+    public static String redact(String address) {
         try {
             URI u = new URI(address);
             if (u.getRawUserInfo() == null) {

@@ -135,7 +135,7 @@ public final class RedisLink implements AutoCloseable {
             clients.add(client);
             StatefulRedisPubSubConnection<byte[], byte[]> pubsub = client.connectPubSub(ByteArrayCodec.INSTANCE);
             StatefulRedisConnection<byte[], byte[]> conn = client.connect(ByteArrayCodec.INSTANCE);
-            Shard shard = new Shard(RedisSettings.redactedAddress(address), shards.size(), conn, conn.async(), pubsub);
+            Shard shard = new Shard(RedisSettings.redact(address), shards.size(), conn, conn.async(), pubsub);
             shards.add(shard);
             watch(client, shard);
         }

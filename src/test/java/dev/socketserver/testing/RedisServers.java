@@ -63,7 +63,7 @@ public final class RedisServers {
             if (reachable(address)) {
                 shared = List.of(address);
             } else if (url != null && !url.isBlank()) {
-                throw new IllegalStateException("REDIS_URL=" + RedisSettings.redactedAddress(address)
+                throw new IllegalStateException("REDIS_URL=" + RedisSettings.redact(address)
                         + " is not reachable; start that Redis or unset REDIS_URL to let the tests start their own");
             } else {
                 shared = List.of(start().url());
@@ -174,11 +174,6 @@ public final class RedisServers {
             cmd.addAll(List.of(args));
             return run(cmd);
         }
-    }
-
-    /** A connection for test-side inspection (KEYS, TTLs, CLIENT KILL); the caller closes the client. */
-    public static StatefulRedisConnection<String, String> inspect(RedisClient client) {
-        return client.connect();
     }
 
     private static String binary(String name) {
