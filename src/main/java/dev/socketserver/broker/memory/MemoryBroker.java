@@ -144,10 +144,6 @@ public final class MemoryBroker implements Broker, EngineGauges {
         engine.sweep();
     }
 
-    int streamCount() {
-        return engine.streamCount();
-    }
-
     @Override
     public long historyStreams() {
         return engine.streamCount();

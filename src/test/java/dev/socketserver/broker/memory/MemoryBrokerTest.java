@@ -58,7 +58,7 @@ class MemoryBrokerTest extends BrokerContract {
         for (int i = 0; i < 1000; i++) {
             join(broker.history(Target.room("never-published-" + i), new HistoryQuery(null, 0, false)));
         }
-        assertEquals(0, memory().streamCount());
+        assertEquals(0, memory().historyStreams());
     }
 
     /**
@@ -71,7 +71,7 @@ class MemoryBrokerTest extends BrokerContract {
         for (int i = 0; i <= max + 500; i++) {
             join(broker.publish(Target.user("offline-" + i), note("n"), history(100)));
         }
-        assertTrue(memory().streamCount() <= max, memory().streamCount() + " streams");
+        assertTrue(memory().historyStreams() <= max, memory().historyStreams() + " streams");
         Target newest = Target.user("offline-" + (max + 500));
         assertEquals(1, join(broker.history(newest, new HistoryQuery(null, 10, false))).publications().size());
     }
@@ -107,9 +107,9 @@ class MemoryBrokerTest extends BrokerContract {
             clock.advance(Duration.ofHours(2));
             clock.failNextReading(new IllegalStateException("clock broke"));
             assertDoesNotThrow(b::sweep);
-            assertEquals(1, b.streamCount());
+            assertEquals(1, b.historyStreams());
             b.sweep();
-            assertEquals(0, b.streamCount());
+            assertEquals(0, b.historyStreams());
         } finally {
             b.close();
         }
@@ -135,7 +135,7 @@ class MemoryBrokerTest extends BrokerContract {
             assertEquals(last.offset() + 1, quiet.oldestOffset());
             clock.advance(Duration.ofMinutes(31));
             b.sweep();
-            assertEquals(0, b.streamCount());
+            assertEquals(0, b.historyStreams());
             StreamPosition again = join(b.publish(t, note("again"), minute)).position();
             assertEquals(1, again.offset());
             assertNotEquals(last.epoch(), again.epoch(), "a stream begun again never reuses an epoch");
@@ -157,7 +157,7 @@ class MemoryBrokerTest extends BrokerContract {
             join(b.publish(room(), note("y"), keep));
             clock.advance(Duration.ofSeconds(1));
             join(b.publish(room(), note("z"), keep));
-            assertEquals(2, b.streamCount());
+            assertEquals(2, b.historyStreams());
             HistoryResult gone = join(b.history(first, new HistoryQuery(before, 10, false)));
             assertEquals(0, gone.position().offset(), "the least recently published stream was dropped");
             StreamPosition after = join(b.publish(first, note("x2"), keep)).position();
