@@ -58,8 +58,10 @@ final class ControlCodec {
             } else if (command instanceof ControlCommand.Rooms c) {
                 out.writeByte(4);
                 out.writeUTF(c.pattern());
-            } else {
+            } else if (command instanceof ControlCommand.Info) {
                 out.writeByte(5);
+            } else {
+                throw new IllegalArgumentException("no encoding for control command " + command);
             }
         });
     }
@@ -102,8 +104,7 @@ final class ControlCodec {
                     out.writeUTF(e.getKey());
                     out.writeInt(e.getValue());
                 }
-            } else {
-                ControlReply.Stats st = (ControlReply.Stats) reply;
+            } else if (reply instanceof ControlReply.Stats st) {
                 out.writeByte(3);
                 out.writeUTF(st.nodeId());
                 out.writeLong(st.uptimeMillis());
@@ -112,6 +113,8 @@ final class ControlCodec {
                 out.writeInt(st.rooms());
                 out.writeLong(st.publications());
                 out.writeLong(st.deliveries());
+            } else {
+                throw new IllegalArgumentException("no encoding for control reply " + reply);
             }
         });
     }
