@@ -399,20 +399,7 @@ public final class Client {
          * last held frame, that frame at most the bound, plus the replay).
          */
         private void sendAdmitted(Frame f) {
-            long growth;
-            boolean start;
-            synchronized (queue) {
-                if (closed || closeWhenWritten != null) {
-                    return;
-                }
-                queue.addLast(f);
-                queuedBytes += f.bytes();
-                growth = recount();
-                start = !writing;
-                writing = true;
-            }
-            backlog.add(growth);
-            if (start) {
+            if (enqueue(f, null, false)) {
                 drain();
             }
         }
@@ -453,6 +440,11 @@ public final class Client {
      * @return whether the writer was idle: the caller must start it ({@link #drain()})
      */
     boolean enqueue(Frame frame, Backlog.Tally tally) {
+        return enqueue(frame, tally, true);
+    }
+
+    /** {@code bounded}: false for frames a recovery already admitted against the bound. */
+    private boolean enqueue(Frame frame, Backlog.Tally tally, boolean bounded) {
         long growth;
         boolean start;
         synchronized (queue) {
@@ -462,7 +454,7 @@ public final class Client {
             // Slow is a queue already at its bound: a frame that finds it below is queued even if
             // it goes over (Node refuses frames larger than the bound), so a reading client gets
             // every frame whatever its queue held, and a queue holds less than twice the bound.
-            if (queuedBytes >= maxQueueBytes) {
+            if (bounded && queuedBytes >= maxQueueBytes) {
                 frame = null;
                 growth = 0;
                 start = false;
