@@ -110,25 +110,7 @@ public final class Node implements BrokerEventHandler, AutoCloseable {
      */
     public Node(NodeOptions options, Broker broker, PresenceManager presence, HistorySettings history,
                 List<String> presenceEventRooms) {
-        this(UUID.randomUUID().toString(), options, broker, presence, history, presenceEventRooms);
-    }
-
-    /**
-     * @param nodeId this node's id among the nodes sharing the broker (presence entries and
-     *               {@code Info} name it); must be unique among them
-     */
-    public Node(String nodeId, NodeOptions options, Broker broker, PresenceManager presence, HistorySettings history,
-                List<String> presenceEventRooms) {
-        this(nodeId, options, broker, presence, history, presenceEventRooms, Stats.disabled());
-    }
-
-    /**
-     * @param stats what this node and its clients count; a broker that implements
-     *              {@link EngineGauges} is registered with it
-     */
-    public Node(NodeOptions options, Broker broker, PresenceManager presence, HistorySettings history,
-                List<String> presenceEventRooms, Stats stats) {
-        this(UUID.randomUUID().toString(), options, broker, presence, history, presenceEventRooms, stats);
+        this(UUID.randomUUID().toString(), options, broker, presence, history, presenceEventRooms, Stats.disabled());
     }
 
     /**
