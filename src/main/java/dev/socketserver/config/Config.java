@@ -163,9 +163,7 @@ public record Config(
         }
         boolean cluster = s.bool("REDIS_CLUSTER", false);
         String prefix = s.string("REDIS_PREFIX", RedisSettings.DEFAULT_PREFIX);
-        if (!prefix.matches("[A-Za-z0-9_.:-]{1,64}")) {
-            s.problems().add("REDIS_PREFIX=" + prefix + ": 1-64 of A-Z a-z 0-9 _ . : -");
-        }
+        checkName(s, "REDIS_PREFIX", prefix);
         Duration timeout = s.duration("REDIS_TIMEOUT", RedisSettings.DEFAULT_TIMEOUT, Duration.ofMillis(100),
                 Duration.ofMinutes(1));
         return new RedisSettings(addresses, cluster, prefix, timeout);
@@ -177,10 +175,15 @@ public record Config(
         if (id == null) {
             return java.util.UUID.randomUUID().toString();
         }
-        if (!id.matches("[A-Za-z0-9_.:-]{1,64}")) {
-            s.problems().add("NODE_ID=" + id + ": 1-64 of A-Z a-z 0-9 _ . : -");
-        }
+        checkName(s, "NODE_ID", id);
         return id;
+    }
+
+    /** Names that go into Redis keys and channels: 1-64 of A-Z a-z 0-9 _ . : - */
+    private static void checkName(Settings s, String variable, String value) {
+        if (!value.matches("[A-Za-z0-9_.:-]{1,64}")) {
+            s.problems().add(variable + "=" + value + ": 1-64 of A-Z a-z 0-9 _ . : -");
+        }
     }
 
     private static HistorySettings historySettings(Settings s) {
