@@ -222,13 +222,8 @@ public final class HttpApiServlet extends HttpServlet {
     }
 
     /**
-     * Answers without reading the body. A request that may still carry one is answered with
-     * {@code Connection: close}, so the container drops the connection instead of reading the
-     * rest to reuse it, and asynchronously: Tomcat reads ("swallows") the unread body of a
-     * request answered synchronously with a blocking read on the request's thread before it
-     * closes the connection (whatever the {@code Connection} header says, up to the connector's
-     * {@code maxSwallowSize}), so a caller without a key dribbling a body would hold a thread
-     * again; a completed asynchronous request that closes its connection is closed unread.
+     * Answers without reading the body; a request that may still carry one as
+     * {@link HttpErrors#sendUnread} does, so a caller without a key dribbling a body holds no thread.
      */
     private static void refuseUnread(HttpServletRequest req, HttpServletResponse resp, int status, ErrorCode code,
                                      String message) throws IOException {
@@ -236,14 +231,8 @@ public final class HttpApiServlet extends HttpServlet {
             error(resp, status, code, message);
             return;
         }
-        resp.setHeader("Connection", "close");
         req.setAttribute(ANSWERED_UNREAD, Boolean.TRUE); // answered here, counted by service()
-        AsyncContext async = req.startAsync();
-        try {
-            error(resp, status, code, message);
-        } finally {
-            async.complete();
-        }
+        HttpErrors.sendUnread(req, resp, status, code, message);
     }
 
     private static void closing(HttpServletResponse out, int status, ErrorCode code, String message) throws IOException {

@@ -3,6 +3,7 @@ package dev.socketserver.transport.http;
 import dev.socketserver.error.ErrorCode;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -37,6 +38,26 @@ public final class HttpErrors {
     }
 
     /** Sends {@code status} with the JSON error body; headers set before (Allow, Retry-After, ...) stay. */
+    /**
+     * Answers a request that may still carry a body without reading it: with {@code Connection:
+     * close}, so the container drops the connection instead of reading the rest to reuse it, and
+     * asynchronously: Tomcat reads ("swallows") the unread body of a request answered
+     * synchronously with a blocking read on the request's thread before it closes the connection
+     * (whatever the {@code Connection} header says, up to the connector's {@code maxSwallowSize}),
+     * so a caller dribbling a body would hold a thread; a completed asynchronous request that
+     * closes its connection is closed unread.
+     */
+    static void sendUnread(HttpServletRequest req, HttpServletResponse resp, int status, ErrorCode code,
+                           String message) throws IOException {
+        resp.setHeader("Connection", "close");
+        AsyncContext async = req.startAsync();
+        try {
+            send(resp, status, code, message);
+        } finally {
+            async.complete();
+        }
+    }
+
     public static void send(HttpServletResponse resp, int status, ErrorCode code, String message) throws IOException {
         byte[] body = json(code, message).getBytes(StandardCharsets.UTF_8);
         resp.setStatus(status);

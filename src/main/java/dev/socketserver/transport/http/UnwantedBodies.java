@@ -1,7 +1,6 @@
 package dev.socketserver.transport.http;
 
 import dev.socketserver.error.ErrorCode;
-import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterRegistration;
@@ -39,12 +38,6 @@ public final class UnwantedBodies extends HttpFilter {
             chain.doFilter(req, resp);
             return;
         }
-        resp.setHeader("Connection", "close");
-        AsyncContext async = req.startAsync();
-        try {
-            HttpErrors.send(resp, 400, ErrorCode.BAD_REQUEST, "this path takes no request body");
-        } finally {
-            async.complete();
-        }
+        HttpErrors.sendUnread(req, resp, 400, ErrorCode.BAD_REQUEST, "this path takes no request body");
     }
 }
