@@ -1,12 +1,9 @@
 package dev.socketserver.it.container;
 
-import dev.socketserver.testing.WsClient;
-import jakarta.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -49,12 +46,7 @@ final class GrpcCoreClient {
             if (p.exitValue() != 0) {
                 throw new IllegalStateException("statuses.py failed with exit code " + p.exitValue() + ":\n" + out);
             }
-            Map<String, GrpcJsClient.Outcome> byCase = new LinkedHashMap<>();
-            for (String line : out.lines().filter(l -> l.startsWith("{")).toList()) {
-                JsonObject o = WsClient.parse(line);
-                byCase.put(o.getString("case"), new GrpcJsClient.Outcome(o.getInt("code"), o.getString("details")));
-            }
-            return byCase;
+            return GrpcJsClient.outcomes(out);
         } finally {
             Files.deleteIfExists(log);
         }

@@ -37,6 +37,11 @@ final class GrpcJsClient {
         Path protoDir = DistributionServer.projectDir().resolve("src/main/proto");
         String out = PROJECT.run(List.of("node", "statuses.mjs", String.valueOf(port), apiKey, protoDir.toString()),
                 Map.of(), RUN_TIMEOUT, "grpc-js statuses");
+        return outcomes(out);
+    }
+
+    /** The outcome of each case, from the status scripts' output: one JSON object per line. */
+    static Map<String, Outcome> outcomes(String out) {
         Map<String, Outcome> byCase = new LinkedHashMap<>();
         for (String line : out.lines().filter(l -> l.startsWith("{")).toList()) {
             JsonObject o = WsClient.parse(line);
