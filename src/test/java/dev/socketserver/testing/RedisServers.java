@@ -55,10 +55,10 @@ public final class RedisServers {
         return new RedisSettings(urls, isCluster, freshPrefix(), Duration.ofSeconds(2));
     }
 
-    /** The Redis at {@code REDIS_URL}, or one started here when the default address has none. */
+    /** The Redis at {@code REDIS_URL} (property or environment), or one started here when the default address has none. */
     public static synchronized List<String> shared() {
         if (shared == null) {
-            String url = System.getenv("REDIS_URL");
+            String url = System.getProperty("REDIS_URL", System.getenv("REDIS_URL"));
             String address = url == null || url.isBlank() ? RedisSettings.DEFAULT_ADDRESS : url.trim();
             if (reachable(address)) {
                 shared = List.of(address);

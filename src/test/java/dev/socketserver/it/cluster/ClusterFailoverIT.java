@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.testing.GrpcClient;
+import dev.socketserver.testing.RedisServers;
 import dev.socketserver.testing.WsClient;
 import dev.socketserver.transport.grpc.proto.InfoRequest;
 import dev.socketserver.transport.grpc.proto.NodeStats;
@@ -46,7 +47,7 @@ class ClusterFailoverIT {
 
     @BeforeAll
     static void start() {
-        cluster = Cluster.start(RedisAddress.machine(), Map.of("HISTORY_SIZE", "5000",
+        cluster = Cluster.start(RedisServers.shared().get(0), Map.of("HISTORY_SIZE", "5000",
                 "PRESENCE_TTL", PRESENCE_TTL.toSeconds() + "s"));
     }
 

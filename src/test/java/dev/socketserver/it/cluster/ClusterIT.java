@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Empty;
 import dev.socketserver.testing.GrpcClient;
+import dev.socketserver.testing.RedisServers;
 import dev.socketserver.testing.WsClient;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
 import dev.socketserver.transport.grpc.proto.InfoRequest;
@@ -46,7 +47,7 @@ class ClusterIT {
 
     @BeforeAll
     static void start() {
-        cluster = Cluster.start(RedisAddress.machine(), Map.of("HISTORY_SIZE", "1000"));
+        cluster = Cluster.start(RedisServers.shared().get(0), Map.of("HISTORY_SIZE", "1000"));
     }
 
     @AfterAll

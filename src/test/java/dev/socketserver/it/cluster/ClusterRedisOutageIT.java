@@ -9,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.testing.GrpcClient;
 import dev.socketserver.testing.HttpApi;
+import dev.socketserver.testing.RedisServers;
 import dev.socketserver.testing.WsClient;
 import dev.socketserver.transport.grpc.proto.PublishRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import jakarta.json.JsonObject;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -34,13 +34,13 @@ class ClusterRedisOutageIT {
     private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(1);
     /** How long the nodes may take to find Redis again (Lettuce's reconnect backs off). */
     private static final Duration RESUME = Duration.ofSeconds(20);
-    static RedisProcess redis;
+    static RedisServers.Server redis;
     static Cluster cluster;
 
     @BeforeAll
     static void start() throws Exception {
-        redis = new RedisProcess(Path.of("target", "redis")).start();
-        cluster = Cluster.start(redis.address(), Map.of("REDIS_TIMEOUT", REDIS_TIMEOUT.toMillis() + "ms",
+        redis = RedisServers.start();
+        cluster = Cluster.start(redis.url(), Map.of("REDIS_TIMEOUT", REDIS_TIMEOUT.toMillis() + "ms",
                 "HISTORY_SIZE", "1000"));
     }
 
@@ -50,7 +50,7 @@ class ClusterRedisOutageIT {
             cluster.close();
         }
         if (redis != null) {
-            redis.close();
+            redis.stop();
         }
     }
 
@@ -78,7 +78,7 @@ class ClusterRedisOutageIT {
                 assertEquals(200, readyStatus(n));
             }
 
-            redis.kill();
+            redis.stop();
 
             for (int n = 0; n < cluster.size(); n++) {
                 int node = n;
@@ -101,7 +101,7 @@ class ClusterRedisOutageIT {
             assertFalse(member.isClosed(), "WebSocket connections stay open while Redis is down");
 
             long restartedAt = System.nanoTime();
-            redis.start();
+            redis.restart();
 
             for (int n = 0; n < cluster.size(); n++) {
                 int node = n;
