@@ -11,6 +11,7 @@ import dev.socketserver.testing.EmbeddedJetty;
 import dev.socketserver.testing.GrpcClient;
 import dev.socketserver.testing.HttpApi;
 import dev.socketserver.testing.RawWebSocket;
+import dev.socketserver.testing.SlowRequests;
 import dev.socketserver.testing.Tokens;
 import dev.socketserver.testing.WsClient;
 import dev.socketserver.transport.grpc.proto.DisconnectRequest;
@@ -33,6 +34,7 @@ import jakarta.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -289,7 +291,19 @@ class ApiIT {
         assertEquals(400, malformed.status());
         assertEquals(400, HttpApi.post(port, "Publish", "{\"unknownField\":1}").status());
         assertEquals(400, HttpApi.post(port, "PrivateNotify", "{\"base\":{},\"userId\":\"\"}").status());
-        HttpApi.Response tooBig = HttpApi.post(port, "Publish", "{\"room\":\"" + "x".repeat(2 << 20) + "\"}");
-        assertEquals(413, tooBig.status());
+    }
+
+    /**
+     * A body declared larger than the limit is refused unread. The client sends only the head: a
+     * server that refuses a body unread closes the connection, and a client still uploading it
+     * may then see a reset before the answer (the JDK client's Expect: 100-continue, which would
+     * avoid that, never returns when the answer is not 100 on Java 17).
+     */
+    @Test
+    void anOversizedBodyIsRefusedUnread() throws Exception {
+        try (SlowRequests slow = new SlowRequests(server.port())) {
+            SlowRequests.Slow tooBig = slow.body("Bearer " + GrpcClient.API_KEY, 2L << 20);
+            assertEquals(413, tooBig.answer().get(30, TimeUnit.SECONDS).status());
+        }
     }
 }

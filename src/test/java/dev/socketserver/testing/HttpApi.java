@@ -16,9 +16,6 @@ public final class HttpApi {
     public record Response(int status, JsonObject body) {
     }
 
-    /** Bodies above this many characters are sent with {@code Expect: 100-continue}. */
-    private static final int LARGE_BODY = 64 * 1024;
-
     private HttpApi() {
     }
 
@@ -32,12 +29,6 @@ public final class HttpApi {
                 .method(httpMethod, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
         if (authorization != null) {
             b.header("Authorization", authorization);
-        }
-        if (json != null && json.length() > LARGE_BODY) {
-            // As a client should for a large body: a server that refuses it unread (413) answers
-            // before the upload, instead of closing while the client still sends, which can reset
-            // the connection before the client reads the answer.
-            b.expectContinue(true);
         }
         return exchange(b);
     }
