@@ -16,7 +16,7 @@
 #
 # Environment: REPEAT (default 3), SKIP_BUILD=1, FULL_MESSAGES (3000), RATE (100), RATE_MESSAGES
 # (1000), SERVER_HEAP (1g), BENCH_HEAP (2g), RESULTS (target/bench/cluster.jsonl), PORT_BASE (3100),
-# PUBLISH_TO ("one spread"), FULL_WARMUP and RATE_WARMUP (warm-up messages before measuring, at the
+# PUBLISH_TO ("one spread"), LOADS ("full rate": which loads to run), FULL_WARMUP and RATE_WARMUP (warm-up messages before measuring, at the
 # load's own rate, default 200 each; a few thousand measure warm JVMs: at 100 msg/s the JIT keeps
 # compiling the gRPC and HTTP/2 stack for about two minutes).
 set -euo pipefail
@@ -31,6 +31,7 @@ RATE_MESSAGES=${RATE_MESSAGES:-1000}
 FULL_WARMUP=${FULL_WARMUP:-200}
 RATE_WARMUP=${RATE_WARMUP:-200}
 PUBLISH_TO=${PUBLISH_TO:-one spread}
+LOADS=${LOADS:-full rate}
 PORT_BASE=${PORT_BASE:-3100}
 OUT=target/bench
 RESULTS=${RESULTS:-$OUT/cluster.jsonl}
@@ -113,6 +114,7 @@ user_args=("$@")
 for ((rep = 1; rep <= REPEAT; rep++)); do
   for load in "${loads[@]}"; do
     name=${load%%:*}
+    case " $LOADS " in *" $name "*) ;; *) continue ;; esac
     # shellcheck disable=SC2206
     load_args=(${load#*:})
     echo "cluster.sh: [$rep/$REPEAT] $name: single node, memory broker" >&2

@@ -18,6 +18,7 @@
 #   JETTY_MAX_THREADS=32  Jetty's thread pool (see DevServer)
 #   BENCH_HEAP=3g       load generator -Xmx;  BENCH_JAVA_OPTS: extra load generator JVM options
 #   HTTP_PORT=3003 GRPC_PORT=9003
+#   WAR=target/socket-server.war   the WAR the server deploys (e.g. another commit's, to compare)
 #   RESULTS=target/bench/results.jsonl   every JSON line is appended here too
 #   QUIET_IDLE_PCT=80   before each repetition wait (at most QUIET_WAIT_S=300 s) until the machine
 #                       was at least this % idle over 2 s (other builds on a shared box skew results)
@@ -96,7 +97,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
   wait_quiet
   log="$OUT/server-$rep.log"
   # shellcheck disable=SC2086
-  java -Xmx"$SERVER_HEAP" ${SERVER_GC_OPTS} ${SERVER_JAVA_OPTS:-} -cp "$CP" -Dsocketserver.war=target/socket-server.war \
+  java -Xmx"$SERVER_HEAP" ${SERVER_GC_OPTS} ${SERVER_JAVA_OPTS:-} -cp "$CP" -Dsocketserver.war="${WAR:-target/socket-server.war}" \
     dev.socketserver.DevServer >"$log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 600); do

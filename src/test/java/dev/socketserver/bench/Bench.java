@@ -122,6 +122,8 @@ public final class Bench {
                 }
                 long[] cpu0 = proc != null ? proc.userSystemTicks() : null;
                 long[] nodes0 = nodes.stream().mapToLong(ProcStats::cpuTicks).toArray();
+                long writes0 = proc != null ? proc.writeCalls() : -1;
+                long[] nodeWrites0 = nodes.stream().mapToLong(ProcStats::writeCalls).toArray();
                 long redis0 = redis != null ? redis.cpuTicks() : 0;
                 long[] self0 = ProcStats.selfUserSystemTicks();
                 long reads0 = stats.reads();
@@ -140,6 +142,8 @@ public final class Bench {
                 long t1 = System.nanoTime();
                 long[] cpu1 = proc != null ? proc.userSystemTicks() : null;
                 long[] nodes1 = nodes.stream().mapToLong(ProcStats::cpuTicks).toArray();
+                long writes1 = proc != null ? proc.writeCalls() : -1;
+                long[] nodeWrites1 = nodes.stream().mapToLong(ProcStats::writeCalls).toArray();
                 long redis1 = redis != null ? redis.cpuTicks() : 0;
                 long[] self1 = ProcStats.selfUserSystemTicks();
                 long reads1 = stats.reads();
@@ -175,19 +179,23 @@ public final class Bench {
                     double cpuSeconds = user + sys;
                     out.put("server_cpu_s", cpuSeconds).put("server_cpu_sys_pct_of_cpu", 100 * sys / Math.max(cpuSeconds, 1e-9))
                             .put("server_cpu_us_per_delivery", cpuSeconds * 1e6 / Math.max(1, s.received))
-                            .put("server_cpu_pct", 100 * cpuSeconds / wall);
+                            .put("server_cpu_pct", 100 * cpuSeconds / wall)
+                            .put("server_deliveries_per_write", perWrite(s.received, writes0, writes1));
                 }
                 if (!nodes.isEmpty()) {
                     // Connections are split evenly over the nodes, so each delivers its share.
                     double share = s.received / (double) nodes.size();
                     List<Double> perDelivery = new ArrayList<>();
                     List<Double> pct = new ArrayList<>();
+                    List<Double> deliveriesPerWrite = new ArrayList<>();
                     for (int i = 0; i < nodes.size(); i++) {
                         double sec = (nodes1[i] - nodes0[i]) / (double) nodes.get(i).clockTick;
                         perDelivery.add(sec * 1e6 / Math.max(1, share));
                         pct.add(100 * sec / wall);
+                        deliveriesPerWrite.add(perWrite(Math.round(share), nodeWrites0[i], nodeWrites1[i]));
                     }
-                    out.put("node_cpu_us_per_delivery", perDelivery).put("node_cpu_pct", pct);
+                    out.put("node_cpu_us_per_delivery", perDelivery).put("node_cpu_pct", pct)
+                            .put("node_deliveries_per_write", deliveriesPerWrite);
                 }
                 if (redis != null) {
                     double sec = (redis1 - redis0) / (double) redis.clockTick;
@@ -206,6 +214,14 @@ public final class Bench {
                             .put("stalled_closed", Stats.snapshot(stats.stalledCloseCodes));
                 }
             }
+        }
+
+        /**
+         * Deliveries per write system call of a server (every write it made in the window, the
+         * gRPC answers and logs included), or null where its write count is not readable.
+         */
+        private static Double perWrite(long deliveries, long writesBefore, long writesAfter) {
+            return writesBefore < 0 || writesAfter <= writesBefore ? null : deliveries / (double) (writesAfter - writesBefore);
         }
 
         /** CPU seconds per thread group between two {@link ProcStats#selfTicksByThread()} readings. */

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 
 /**
  * Reads a process's CPU time ({@code /proc/PID/stat} utime+stime, in clock ticks of
- * {@code getconf CLK_TCK}) and resident memory ({@code /proc/PID/status} VmRSS), and drives
+ * {@code getconf CLK_TCK}), its write system calls ({@code /proc/PID/io} syscw: write and
+ * writev, how well deliveries are batched) and resident memory ({@code /proc/PID/status} VmRSS), and drives
  * {@code jcmd} for a GC before memory readings and for JFR recordings.
  */
 final class ProcStats {
@@ -42,6 +43,23 @@ final class ProcStats {
     long cpuTicks() {
         long[] t = userSystemTicks();
         return t[0] + t[1];
+    }
+
+    /**
+     * Write system calls made so far ({@code syscw} of {@code /proc/PID/io}: write, writev and the
+     * like), or -1 where that file cannot be read (another user's process, no task I/O accounting).
+     */
+    long writeCalls() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/io"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith("syscw:")) {
+                    return Long.parseLong(line.substring("syscw:".length()).trim());
+                }
+            }
+            return -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** {utime, stime} in clock ticks. */

@@ -8,9 +8,12 @@ import dev.socketserver.node.Node;
 import dev.socketserver.transport.grpc.proto.NotificationServiceGrpc;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
@@ -27,6 +30,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * Serves gRPC from the servlet container: builds the services on grpc-servlet with our own
@@ -68,6 +73,8 @@ public final class GrpcEndpoint implements AutoCloseable {
     private final ExecutorService executor;
     private final ScheduledExecutorService scheduler;
     private final ServletAdapter adapter;
+    /** {@code /service/Method} of every unary method: their responses are written at once (see {@link HeadersFirstResponse}). */
+    private final Set<String> unaryPaths;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean destroyed = new AtomicBoolean();
     private final Object drained = new Object();
@@ -94,19 +101,30 @@ public final class GrpcEndpoint implements AutoCloseable {
                 health.setStatus(name, status);
             }
         });
+        List<ServerServiceDefinition> services = List.of(
+                NotificationServiceGrpc.bindService(service),
+                dev.socketserver.transport.grpc.proto.alias.NotificationServiceGrpc.bindService(service),
+                ProtoReflectionServiceV1.newInstance().bindService(),
+                ProtoReflectionService.newInstance().bindService(),
+                health.getHealthService().bindService());
+        this.unaryPaths = unaryPaths(services);
         ServletServerBuilder builder = new ServletServerBuilder()
                 .executor(executor)
                 .scheduledExecutorService(scheduler)
-                .maxInboundMessageSize(config.maxPublishBytes())
-                .addService(NotificationServiceGrpc.bindService(service))
-                .addService(dev.socketserver.transport.grpc.proto.alias.NotificationServiceGrpc.bindService(service))
-                .addService(ProtoReflectionServiceV1.newInstance())
-                .addService(ProtoReflectionService.newInstance())
-                .addService(health.getHealthService())
-                .intercept(new ApiKeyInterceptor(apiKeys))
+                .maxInboundMessageSize(config.maxPublishBytes());
+        services.forEach(builder::addService);
+        builder.intercept(new ApiKeyInterceptor(apiKeys))
                 .intercept(new DrainInterceptor())
                 .intercept(new CallCounter(node.stats(), java.util.Set.of(SERVICES[0], SERVICES[1])));
         this.adapter = builder.buildServletAdapter();
+    }
+
+    private static Set<String> unaryPaths(List<ServerServiceDefinition> services) {
+        return services.stream().flatMap(d -> d.getMethods().stream())
+                .map(ServerMethodDefinition::getMethodDescriptor)
+                .filter(m -> m.getType() == MethodDescriptor.MethodType.UNARY)
+                .map(m -> "/" + m.getFullMethodName())
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     private static ThreadFactory threads(String prefix) {
@@ -120,7 +138,7 @@ public final class GrpcEndpoint implements AutoCloseable {
 
     /** Maps the gRPC servlet at every service path. */
     public void install(ServletContext context) {
-        ServletRegistration.Dynamic reg = context.addServlet("socket-server-grpc", new AdapterServlet(adapter, scheduler));
+        ServletRegistration.Dynamic reg = context.addServlet("socket-server-grpc", new AdapterServlet(adapter, scheduler, unaryPaths));
         reg.setAsyncSupported(true);
         reg.setLoadOnStartup(1);
         for (String svc : SERVICES) {
@@ -233,10 +251,12 @@ public final class GrpcEndpoint implements AutoCloseable {
     private static final class AdapterServlet extends HttpServlet {
         private final transient ServletAdapter adapter;
         private final transient ScheduledExecutorService scheduler;
+        private final transient Set<String> unaryPaths;
 
-        AdapterServlet(ServletAdapter adapter, ScheduledExecutorService scheduler) {
+        AdapterServlet(ServletAdapter adapter, ScheduledExecutorService scheduler, Set<String> unaryPaths) {
             this.adapter = adapter;
             this.scheduler = scheduler;
+            this.unaryPaths = unaryPaths;
         }
 
         @Override
@@ -249,7 +269,8 @@ public final class GrpcEndpoint implements AutoCloseable {
             // Outside in: the upload-aware request holds a completion until the client's upload
             // ended; the reset guard lets only its own error listener complete a failed request.
             ResetGuardRequest guarded = new ResetGuardRequest(req);
-            adapter.doPost(new UploadAwareRequest(guarded, scheduler), new HeadersFirstResponse(resp));
+            boolean unary = unaryPaths.contains(req.getServletPath() + req.getPathInfo());
+            adapter.doPost(new UploadAwareRequest(guarded, scheduler), new HeadersFirstResponse(resp, unary));
             guarded.afterService();
         }
     }

@@ -22,6 +22,14 @@ import java.util.function.Supplier;
  * (grpc-java issue 10124). Moving the status into the trailers gives HEADERS (status 200,
  * content type), then the trailers with END_STREAM: valid gRPC on every container.
  *
+ * <p>A unary call's response (one message) is also written at once: grpc-servlet flushes after
+ * the headers and after the message, then completes the call with the
+ * trailers, which costs three writes to the connection (three HTTP/2 passes, three system
+ * calls) for every call. For a unary call, {@link #flushBuffer} only releases the held headers;
+ * the container sends headers, message and trailers together when the call completes (Jetty in
+ * one write). A response larger than the container's buffer still goes out as it is written.
+ * Streaming calls (health watch, reflection) flush as grpc-servlet asks.
+ *
  * <p>Contract: headers added before {@link #setTrailerFields} are held back until then, and
  * reach the client as headers (grpc-servlet's ordinary response: headers, trailer supplier,
  * messages, trailers). When {@code grpc-status} is added before any trailer supplier was set,
@@ -37,9 +45,13 @@ final class HeadersFirstResponse extends HttpServletResponseWrapper {
     /** Set once a status came before any trailer supplier: everything added now is a trailer. */
     private Map<String, String> trailers;
     private boolean trailersSupplied;
+    /** A unary call: flushes wait for the completion. */
+    private final boolean oneMessage;
 
-    HeadersFirstResponse(HttpServletResponse response) {
+    /** @param oneMessage whether the call is unary (its response is one message) */
+    HeadersFirstResponse(HttpServletResponse response, boolean oneMessage) {
         super(response);
+        this.oneMessage = oneMessage;
     }
 
     @Override
@@ -79,7 +91,9 @@ final class HeadersFirstResponse extends HttpServletResponseWrapper {
     @Override
     public void flushBuffer() throws IOException {
         releaseHeld();
-        super.flushBuffer();
+        if (!oneMessage) {
+            super.flushBuffer();
+        }
     }
 
     private void releaseHeld() {
