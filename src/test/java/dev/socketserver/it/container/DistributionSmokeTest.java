@@ -13,9 +13,12 @@ import dev.socketserver.testing.RawWebSocket;
 import dev.socketserver.testing.SessionChurn;
 import dev.socketserver.testing.Tokens;
 import dev.socketserver.testing.WsClient;
+import dev.socketserver.transport.grpc.proto.HistoryRequest;
+import dev.socketserver.transport.grpc.proto.HistoryResponse;
 import dev.socketserver.transport.grpc.proto.MessageWithRoom;
 import dev.socketserver.transport.grpc.proto.MessageWithUser;
 import dev.socketserver.transport.grpc.proto.PresenceStatsRequest;
+import dev.socketserver.transport.grpc.proto.PublishRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
@@ -212,6 +215,29 @@ abstract class DistributionSmokeTest extends StockContainerTest {
      * The WAR leaves out jars that nothing loads (pom.xml, {@code packagingExcludes}); here, unlike
      * in embedded Jetty, no class path behind the webapp could make up for one that was needed.
      */
+    /**
+     * A unary answer is written when the call completes (one write); one larger than the
+     * container's buffers (here about 1.2 MB of history) must still arrive whole, in order.
+     */
+    @Test
+    @Order(7)
+    void aUnaryAnswerLargerThanTheContainersBuffersArrivesWhole() {
+        String room = "big-" + UUID.randomUUID();
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String body = String.valueOf((char) ('a' + i)).repeat(400_000);
+            bodies.add(body);
+            grpc.stub().publish(PublishRequest.newBuilder().setMessage(GrpcClient.info("big-" + i, body)).setRoom(room).build());
+        }
+        HistoryResponse history = grpc.stub().history(HistoryRequest.newBuilder().setRoom(room).build());
+        assertEquals(3, history.getPublicationsCount());
+        for (int i = 0; i < 3; i++) {
+            assertEquals("big-" + i, history.getPublications(i).getEntityId());
+            assertEquals(bodies.get(i), history.getPublications(i).getMessage().getStringValue());
+        }
+        assertEquals(3, history.getPosition().getOffset());
+    }
+
     @Test
     @Order(7)
     void reflectionAndTheHttpApiRunOnTheJarsTheWarShips() {
