@@ -16,9 +16,10 @@
 #
 # Environment: REPEAT (default 3), SKIP_BUILD=1, FULL_MESSAGES (3000), RATE (100), RATE_MESSAGES
 # (1000), SERVER_HEAP (1g), BENCH_HEAP (2g), RESULTS (target/bench/cluster.jsonl), PORT_BASE (3100),
-# PUBLISH_TO ("one spread"), LOADS ("full rate": which loads to run), FULL_WARMUP and RATE_WARMUP (warm-up messages before measuring, at the
-# load's own rate, default 200 each; a few thousand measure warm JVMs: at 100 msg/s the JIT keeps
-# compiling the gRPC and HTTP/2 stack for about two minutes).
+# PUBLISH_TO ("one spread"), LOADS ("full rate": which loads to run), FULL_WARMUP and RATE_WARMUP
+# (warm-up messages before measuring, at the load's own rate, default 200 each; a few thousand
+# measure warm JVMs: at 100 msg/s the JIT keeps compiling the gRPC and HTTP/2 stack for about two
+# minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -115,7 +115,7 @@ public final class GrpcEndpoint implements AutoCloseable {
         services.forEach(builder::addService);
         builder.intercept(new ApiKeyInterceptor(apiKeys))
                 .intercept(new DrainInterceptor())
-                .intercept(new CallCounter(node.stats(), java.util.Set.of(SERVICES[0], SERVICES[1])));
+                .intercept(new CallCounter(node.stats(), Set.of(SERVICES[0], SERVICES[1])));
         this.adapter = builder.buildServletAdapter();
     }
 

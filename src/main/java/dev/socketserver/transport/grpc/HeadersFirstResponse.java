@@ -23,9 +23,8 @@ import java.util.function.Supplier;
  * content type), then the trailers with END_STREAM: valid gRPC on every container.
  *
  * <p>A unary call's response (one message) is also written at once: grpc-servlet flushes after
- * the headers and after the message, then completes the call with the
- * trailers, which costs three writes to the connection (three HTTP/2 passes, three system
- * calls) for every call. For a unary call, {@link #flushBuffer} only releases the held headers;
+ * the headers and after the message, then completes the call with the trailers, which costs
+ * three writes to the connection (three HTTP/2 passes, three system calls) for every call. For a unary call, {@link #flushBuffer} only releases the held headers;
  * the container sends headers, message and trailers together when the call completes (Jetty in
  * one write). A response larger than the container's buffer still goes out as it is written.
  * Streaming calls (health watch, reflection) flush as grpc-servlet asks.

@@ -212,10 +212,6 @@ abstract class DistributionSmokeTest extends StockContainerTest {
     }
 
     /**
-     * The WAR leaves out jars that nothing loads (pom.xml, {@code packagingExcludes}); here, unlike
-     * in embedded Jetty, no class path behind the webapp could make up for one that was needed.
-     */
-    /**
      * A unary answer is written when the call completes (one write); one larger than the
      * container's buffers (here about 1.2 MB of history) must still arrive whole, in order.
      */
@@ -238,6 +234,10 @@ abstract class DistributionSmokeTest extends StockContainerTest {
         assertEquals(3, history.getPosition().getOffset());
     }
 
+    /**
+     * The WAR leaves out jars that nothing loads (pom.xml, {@code packagingExcludes}); here, unlike
+     * in embedded Jetty, no class path behind the webapp could make up for one that was needed.
+     */
     @Test
     @Order(7)
     void reflectionAndTheHttpApiRunOnTheJarsTheWarShips() {
