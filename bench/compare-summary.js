@@ -24,6 +24,18 @@ const metrics = [
   ['idle', 'RSS per idle connection, 10k connected, no forced GC (KB)', (r) => r.server?.kb_per_conn],
   ['tomcat', 'stock Tomcat: server CPU per delivery, full speed (µs)', (r) => r.cpu?.server_cpu_us_per_delivery],
   ['tomcat', 'stock Tomcat: deliveries/s, full speed', (r) => r.delivery?.deliveries_per_s],
+  ['full', 'JIT compiler threads, share of the server CPU, full speed', (r) => r.server_threads?.jit_share],
+  ['r100', 'JIT compiler threads, share of the server CPU, 100 msg/s', (r) => r.server_threads?.jit_share],
+  ['r20', 'JIT compiler threads, share of the server CPU, 20 msg/s', (r) => r.server_threads?.jit_share],
+  ['wfull', 'warm server: CPU per delivery, full speed (µs)', (r) => r.cpu?.server_cpu_us_per_delivery],
+  ['wr100', 'warm server: CPU per delivery, 100 msg/s (µs)', (r) => r.cpu?.server_cpu_us_per_delivery],
+  ['wr20', 'warm server: CPU per delivery, 20 msg/s (µs)', (r) => r.cpu?.server_cpu_us_per_delivery],
+  ['wfull', 'warm server: p99, full speed (ms)', (r) => r.delivery?.latency_ms?.p99],
+  ['wr100', 'warm server: p99, 100 msg/s (ms)', (r) => r.delivery?.latency_ms?.p99],
+  ['wr20', 'warm server: p99, 20 msg/s (ms)', (r) => r.delivery?.latency_ms?.p99],
+  ['wfull', 'warm server: JIT share of the server CPU, full speed', (r) => r.server_threads?.jit_share],
+  ['wr100', 'warm server: JIT share of the server CPU, 100 msg/s', (r) => r.server_threads?.jit_share],
+  ['wr20', 'warm server: JIT share of the server CPU, 20 msg/s', (r) => r.server_threads?.jit_share],
 ];
 
 function runs(row, commit) {

@@ -17,14 +17,22 @@
 #   idle     10,000 idle connections (IDLE_CLIENTS); RSS per connection right after connecting
 #            and a 3 s hold, no forced GC (what an operator sees)
 #   tomcat   `full` in stock Tomcat
+#   wfull, wr100, wr20
+#            `full`, `r100`, `r20` on a warm server: first WARM_MESSAGES (20000) publications at
+#            full speed to the same server (a load generator run of its own, not recorded), then
+#            the row as above. A long-running server's cost, without most of the young JVM's
+#            compilation (not among the default rows)
 # Environment: RUNS (3), JETTY_HOME / TOMCAT_HOME (default: the distributions the integration
 # tests unpack under target/dist), SERVER_HEAP (1g), HTTP_PORT/GRPC_PORT (3003/9003),
 # WAIT_QUIET_S (60: the load generator waits, bounded, for an idle machine before each run),
-# OUT (default bench/results/compare-<A>-<B>-<UTC time>.jsonl), KEEP=1 keeps the build directory.
+# OUT (default bench/results/compare-<A>-<B>-<UTC time>.jsonl), KEEP=1 keeps the build directory,
+# WARM_MESSAGES (20000, the warm rows' warm-up).
 # Server settings pass through the environment (e.g. HEAP_GIVE_BACK=true); by default the
 # server's own defaults.
 #
-# Every result is one JSON line (the load generator's) with "label" = "<row>|<commit>|<run>";
+# Every result is one JSON line (the load generator's) with "label" = "<row>|<commit>|<run>" and,
+# for fanout rows, "server_threads": the server's CPU seconds by thread kind (jit: the JIT
+# compiler threads, gc: G1's, other) from the moment the generator starts publishing to its end;
 # at the end a markdown table of medians [min-max] per row and commit (bench/compare-summary.js)
 # goes to stdout and OUT.md. Runs with machine.other_cpu_s above NOISY_CPU_S (1.0) are listed
 # as noisy there and left out of the medians.
@@ -44,6 +52,7 @@ FULL_MESSAGES=${FULL_MESSAGES:-3000}
 R100_MESSAGES=${R100_MESSAGES:-1000}
 R20_MESSAGES=${R20_MESSAGES:-200}
 IDLE_CLIENTS=${IDLE_CLIENTS:-10000}
+WARM_MESSAGES=${WARM_MESSAGES:-20000}
 SERVER_HEAP=${SERVER_HEAP:-1g}
 HTTP_PORT=${HTTP_PORT:-3003}
 GRPC_PORT=${GRPC_PORT:-9003}
@@ -130,6 +139,39 @@ await_start() {
   sleep 1
 }
 
+# thread_cpu PID: the process's CPU so far in clock ticks by thread kind, "jit gc other" (one
+# awk over every thread's stat file; thread names may hold spaces and parentheses).
+thread_cpu() {
+  awk '{
+    o = index($0, "("); c = o
+    while ((k = index(substr($0, c + 1), ")")) > 0) c += k
+    name = substr($0, o + 1, c - o - 1)
+    split(substr($0, c + 2), f, " ")
+    t = f[12] + f[13]
+    if (name ~ /^C[12] Compiler/) jit += t; else if (name ~ /^(G1|GC Thread)/) gc += t; else other += t
+  } END { print jit + 0, gc + 0, other + 0 }' /proc/"$1"/task/*/stat 2>/dev/null
+}
+
+# fanout_run ARGS...: one fanout run of the load generator; its JSON line with server_threads
+# (the server's CPU by thread kind while the generator publishes and drains) added.
+fanout_run() {
+  local err=$work/loadgen.err lineout=$work/loadgen.out before after hz
+  hz=$(getconf CLK_TCK)
+  "$LOADGEN_DIR/run.sh" "${fan[@]}" "$@" >"$lineout" 2>"$err" &
+  local lp=$!
+  while kill -0 "$lp" 2>/dev/null && ! grep -q "publishing" "$err"; do sleep 0.05; done
+  before=$(thread_cpu "$SERVER_PID")
+  wait "$lp" || true
+  after=$(thread_cpu "$SERVER_PID")
+  node -e '
+    const [line, b, a, hz] = [process.argv[1], process.argv[2].split(" ").map(Number), process.argv[3].split(" ").map(Number), Number(process.argv[4])];
+    const r = JSON.parse(line);
+    const d = a.map((x, i) => (x - b[i]) / hz);
+    const total = d[0] + d[1] + d[2];
+    r.server_threads = { jit_cpu_s: d[0], gc_cpu_s: d[1], other_cpu_s: d[2], jit_share: total ? d[0] / total : null };
+    console.log(JSON.stringify(r));' "$(grep "^{" "$lineout" | tail -1)" "$before" "$after" "$hz"
+}
+
 # run_row ROW COMMIT RUN: one fresh server, one load generator run, one JSON line into OUT.
 run_row() {
   local row=$1 c=$2 run=$3 line
@@ -146,9 +188,15 @@ run_row() {
   common+=(--server-pid "$SERVER_PID")
   echo "compare.sh: $row $c run $run (server pid $SERVER_PID)" >&2
   case $row in
-    full | tomcat) line=$("$LOADGEN_DIR/run.sh" "${fan[@]}" --messages "$FULL_MESSAGES" --rate 0 "${common[@]}") ;;
-    r100) line=$("$LOADGEN_DIR/run.sh" "${fan[@]}" --messages "$R100_MESSAGES" --rate 100 "${common[@]}") ;;
-    r20) line=$("$LOADGEN_DIR/run.sh" "${fan[@]}" --messages "$R20_MESSAGES" --rate 20 "${common[@]}") ;;
+    w*)
+      echo "compare.sh: warming the server up with $WARM_MESSAGES publications at full speed" >&2
+      "$LOADGEN_DIR/run.sh" "${fan[@]}" --messages "$WARM_MESSAGES" --rate 0 --ws-url "ws://127.0.0.1:$HTTP_PORT/ws" \
+        --grpc "127.0.0.1:$GRPC_PORT" --jwt-secret "$AUTH_JWT_SECRET" --jwt-claim sub --label "warmup|$c|$run" >/dev/null ;;
+  esac
+  case ${row#w} in
+    full | tomcat) line=$(fanout_run --messages "$FULL_MESSAGES" --rate 0 "${common[@]}") ;;
+    r100) line=$(fanout_run --messages "$R100_MESSAGES" --rate 100 "${common[@]}") ;;
+    r20) line=$(fanout_run --messages "$R20_MESSAGES" --rate 20 "${common[@]}") ;;
     idle) line=$("$LOADGEN_DIR/run.sh" connections --clients "$IDLE_CLIENTS" --batch 200 --hold-ms 3000 "${common[@]}") ;;
     *) echo "compare.sh: unknown row $row" >&2; exit 2 ;;
   esac

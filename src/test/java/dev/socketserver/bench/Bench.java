@@ -122,6 +122,8 @@ public final class Bench {
                 }
                 long[] cpu0 = proc != null ? proc.userSystemTicks() : null;
                 long[] nodes0 = nodes.stream().mapToLong(ProcStats::cpuTicks).toArray();
+                long jit0 = proc != null ? proc.jitTicks() : 0;
+                long[] nodeJit0 = nodes.stream().mapToLong(ProcStats::jitTicks).toArray();
                 long writes0 = proc != null ? proc.writeCalls() : -1;
                 long[] nodeWrites0 = nodes.stream().mapToLong(ProcStats::writeCalls).toArray();
                 long redis0 = redis != null ? redis.cpuTicks() : 0;
@@ -142,6 +144,8 @@ public final class Bench {
                 long t1 = System.nanoTime();
                 long[] cpu1 = proc != null ? proc.userSystemTicks() : null;
                 long[] nodes1 = nodes.stream().mapToLong(ProcStats::cpuTicks).toArray();
+                long jit1 = proc != null ? proc.jitTicks() : 0;
+                long[] nodeJit1 = nodes.stream().mapToLong(ProcStats::jitTicks).toArray();
                 long writes1 = proc != null ? proc.writeCalls() : -1;
                 long[] nodeWrites1 = nodes.stream().mapToLong(ProcStats::writeCalls).toArray();
                 long redis1 = redis != null ? redis.cpuTicks() : 0;
@@ -180,7 +184,8 @@ public final class Bench {
                     out.put("server_cpu_s", cpuSeconds).put("server_cpu_sys_pct_of_cpu", 100 * sys / Math.max(cpuSeconds, 1e-9))
                             .put("server_cpu_us_per_delivery", cpuSeconds * 1e6 / Math.max(1, s.received))
                             .put("server_cpu_pct", 100 * cpuSeconds / wall)
-                            .put("server_deliveries_per_write", perWrite(s.received, writes0, writes1));
+                            .put("server_deliveries_per_write", perWrite(s.received, writes0, writes1))
+                            .put("server_jit_share", share(jit1 - jit0, cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]));
                 }
                 if (!nodes.isEmpty()) {
                     // Connections are split evenly over the nodes, so each delivers its share.
@@ -188,14 +193,16 @@ public final class Bench {
                     List<Double> perDelivery = new ArrayList<>();
                     List<Double> pct = new ArrayList<>();
                     List<Double> deliveriesPerWrite = new ArrayList<>();
+                    List<Double> jitShare = new ArrayList<>();
                     for (int i = 0; i < nodes.size(); i++) {
+                        jitShare.add(share(nodeJit1[i] - nodeJit0[i], nodes1[i] - nodes0[i]));
                         double sec = (nodes1[i] - nodes0[i]) / (double) nodes.get(i).clockTick;
                         perDelivery.add(sec * 1e6 / Math.max(1, share));
                         pct.add(100 * sec / wall);
                         deliveriesPerWrite.add(perWrite(Math.round(share), nodeWrites0[i], nodeWrites1[i]));
                     }
                     out.put("node_cpu_us_per_delivery", perDelivery).put("node_cpu_pct", pct)
-                            .put("node_deliveries_per_write", deliveriesPerWrite);
+                            .put("node_deliveries_per_write", deliveriesPerWrite).put("node_jit_share", jitShare);
                 }
                 if (redis != null) {
                     double sec = (redis1 - redis0) / (double) redis.clockTick;
@@ -222,6 +229,14 @@ public final class Bench {
          */
         private static Double perWrite(long deliveries, long writesBefore, long writesAfter) {
             return writesBefore < 0 || writesAfter <= writesBefore ? null : deliveries / (double) (writesAfter - writesBefore);
+        }
+
+        /**
+         * The JIT compiler threads' share of a server's CPU in the window (the young JVM's
+         * compilation, not delivery work), or null when the server used no CPU.
+         */
+        private static Double share(long jitTicks, long allTicks) {
+            return allTicks <= 0 ? null : jitTicks / (double) allTicks;
         }
 
         /** CPU seconds per thread group between two {@link ProcStats#selfTicksByThread()} readings. */

@@ -109,6 +109,33 @@ final class ProcStats {
         return out;
     }
 
+    /**
+     * CPU time (utime + stime, clock ticks) of the process's JIT compiler threads ({@code C1
+     * CompilerThread*}, {@code C2 CompilerThread*}) so far; compiler threads that ended are missing.
+     * 0 where the task directory cannot be read.
+     */
+    long jitTicks() {
+        long sum = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks) {
+                String s;
+                try {
+                    s = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
+                } catch (IOException e) {
+                    continue; // the thread ended
+                }
+                String name = s.substring(s.indexOf('(') + 1, s.lastIndexOf(')'));
+                if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+                    String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+                    sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return sum;
+    }
+
     /** VmRSS in KiB. */
     long rssKb() {
         try {
