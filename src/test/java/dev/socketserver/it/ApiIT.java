@@ -96,7 +96,7 @@ class ApiIT {
     @Test
     void publishToAllAndToUser() {
         String user = "u-" + id();
-        try (WsClient c = connect(user)) {
+        try (WsClient c = connect(user).ready()) {
             grpc.stub().publish(PublishRequest.newBuilder().setMessage(GrpcClient.info("to-user", "x")).setUserId(user).build());
             JsonObject n = c.nextJson();
             assertEquals("to-user", n.getString("entityId"));
@@ -269,7 +269,7 @@ class ApiIT {
     @Test
     void oldRpcsHaveHttpTwinsToo() {
         String user = "old-" + id();
-        try (WsClient c = connect(user)) {
+        try (WsClient c = connect(user).ready()) {
             HttpApi.Response r = HttpApi.post(server.port(), "PrivateNotify",
                     "{\"base\":" + messageJson("old-http", "hello") + ",\"userId\":\"" + user + "\"}");
             assertEquals(200, r.status());

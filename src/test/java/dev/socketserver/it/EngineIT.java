@@ -109,7 +109,7 @@ class EngineIT {
         List<WsClient> tabs = new ArrayList<>();
         try {
             for (int i = 0; i < 50; i++) {
-                tabs.add(WsClient.connect(server.wsUrl(Tokens.forUser(user))));
+                tabs.add(WsClient.connect(server.wsUrl(Tokens.forUser(user))).ready());
             }
             for (int i = 0; i < 20; i++) {
                 grpc.stub().privateNotify(MessageWithUser.newBuilder().setBase(GrpcClient.info("p" + i, "x")).setUserId(user).build());

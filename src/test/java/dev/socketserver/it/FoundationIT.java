@@ -254,7 +254,7 @@ class FoundationIT {
     @Test
     void aliasServiceNameDelivers() {
         String alice = user();
-        try (WsClient c = connect(alice)) {
+        try (WsClient c = connect(alice).ready()) {
             var alias = dev.socketserver.transport.grpc.proto.alias.NotificationServiceGrpc.newBlockingStub(grpc.channel())
                     .withDeadlineAfter(10, TimeUnit.SECONDS).withCallCredentials(GrpcClient.bearer(GrpcClient.API_KEY));
             alias.privateNotify(MessageWithUser.newBuilder().setBase(GrpcClient.info("alias", "via alias")).setUserId(alice).build());
@@ -267,7 +267,7 @@ class FoundationIT {
     @Test
     void bodiesRenderAsPlainJson() {
         String alice = user();
-        try (WsClient c = connect(alice)) {
+        try (WsClient c = connect(alice).ready()) {
             Struct struct = Struct.newBuilder().putFields("n", Value.newBuilder().setNumberValue(3).build())
                     .putFields("s", Value.newBuilder().setStringValue("x").build()).build();
             send(alice, Any.pack(struct));
@@ -335,7 +335,7 @@ class FoundationIT {
         List<WsClient> tabs = new ArrayList<>();
         try {
             for (int i = 0; i < 5; i++) {
-                tabs.add(connect(u));
+                tabs.add(connect(u).ready());
             }
             grpc.stub().privateNotify(MessageWithUser.newBuilder().setBase(GrpcClient.info("five", "x")).setUserId(u).build());
             for (WsClient t : tabs) {

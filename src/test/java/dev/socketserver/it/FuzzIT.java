@@ -95,7 +95,7 @@ class FuzzIT {
                 assertEquals("seq-" + i, n.getString("entityId"), "honest subscriber lost or reordered");
             }
             // Still up: a fresh client and a publish work.
-            try (WsClient after = WsClient.connect(server.wsUrl(Tokens.forUser("after")))) {
+            try (WsClient after = WsClient.connect(server.wsUrl(Tokens.forUser("after"))).ready()) {
                 grpc.stub().broadcast(GrpcClient.info("after-fuzz", "ok"));
                 assertEquals("after-fuzz", after.nextJson().getString("entityId"));
             }

@@ -168,7 +168,7 @@ class RecoveryIT {
         String user = "rp-" + UUID.randomUUID();
         JsonObject lastPrivate;
         JsonObject lastAll;
-        try (WsClient c = WsClient.connect(server.wsUrl(Tokens.forUser(user)))) {
+        try (WsClient c = WsClient.connect(server.wsUrl(Tokens.forUser(user))).ready()) {
             grpc.stub().privateNotify(MessageWithUser.newBuilder().setBase(GrpcClient.info("p0", "x")).setUserId(user).build());
             lastPrivate = c.nextJson();
             assertTrue(lastPrivate.getBoolean("private"));
