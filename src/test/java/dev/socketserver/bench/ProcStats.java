@@ -90,18 +90,9 @@ final class ProcStats {
      */
     static Map<String, Long> selfTicksByThread() {
         Map<String, Long> out = new TreeMap<>();
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
-            for (Path task : tasks) {
-                String s;
-                try {
-                    s = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
-                } catch (IOException e) {
-                    continue; // the thread ended
-                }
-                String name = s.substring(s.indexOf('(') + 1, s.lastIndexOf(')'))
-                        .replaceAll("[-#\\s]*\\d+$", "").replaceAll("\\s+", "-");
-                String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-                out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+        try {
+            for (ThreadTicks t : ticksByThread(Path.of("/proc/self/task"))) {
+                out.merge(t.name().replaceAll("[-#\\s]*\\d+$", "").replaceAll("\\s+", "-"), t.ticks(), Long::sum);
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read /proc/self/task: " + e.getMessage(), e);
@@ -115,8 +106,27 @@ final class ProcStats {
      * 0 where the task directory cannot be read.
      */
     long jitTicks() {
-        long sum = 0;
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+        try {
+            long sum = 0;
+            for (ThreadTicks t : ticksByThread(Path.of("/proc/" + pid + "/task"))) {
+                if (t.name().startsWith("C1 Compiler") || t.name().startsWith("C2 Compiler")) {
+                    sum += t.ticks();
+                }
+            }
+            return sum;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** A thread's name and its utime + stime in clock ticks. */
+    private record ThreadTicks(String name, long ticks) {
+    }
+
+    /** Every live thread under a task directory ({@code /proc/PID/task}). */
+    private static List<ThreadTicks> ticksByThread(Path taskDir) throws IOException {
+        List<ThreadTicks> out = new ArrayList<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(taskDir)) {
             for (Path task : tasks) {
                 String s;
                 try {
@@ -125,15 +135,11 @@ final class ProcStats {
                     continue; // the thread ended
                 }
                 String name = s.substring(s.indexOf('(') + 1, s.lastIndexOf(')'));
-                if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
-                    String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-                    sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                }
+                String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+                out.add(new ThreadTicks(name, Long.parseLong(f[11]) + Long.parseLong(f[12])));
             }
-        } catch (IOException e) {
-            return 0;
         }
-        return sum;
+        return out;
     }
 
     /** VmRSS in KiB. */

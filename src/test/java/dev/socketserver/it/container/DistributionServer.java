@@ -47,8 +47,8 @@ public abstract class DistributionServer implements AutoCloseable {
     private final String name;
     protected final Path dir;
     protected final Path log;
-    protected final int httpPort;
-    protected final int secondPort;
+    protected int httpPort;
+    protected int secondPort;
     private final Map<String, String> env = new java.util.HashMap<>(TEST_ENV);
     private Process process;
     private StopResult stopped;
@@ -59,12 +59,20 @@ public abstract class DistributionServer implements AutoCloseable {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
         this.dir = targetDir().resolve("containers").resolve(name + "-" + stamp).toAbsolutePath();
         this.log = dir.resolve("server.log");
-        this.httpPort = freePort();
+        choosePorts();
+    }
+
+    /**
+     * Two free ports, as the kernel sees them now: another process (any outgoing connection) may
+     * still take one before the server binds it, which {@link #start} detects and retries.
+     */
+    private void choosePorts() {
+        httpPort = freePort();
         int p = freePort();
         while (p == httpPort) {
             p = freePort();
         }
-        this.secondPort = p;
+        secondPort = p;
     }
 
     /** Prepares the base directory (files, WAR, configuration). */
@@ -85,10 +93,34 @@ public abstract class DistributionServer implements AutoCloseable {
         return this;
     }
 
-    /** Starts the process and waits until the WAR answers on both ports. */
+    /**
+     * Starts the process and waits until the WAR answers on both ports; when one of the ports was
+     * taken between choosing and binding it, starts again on two new ones (at most three times).
+     */
     public final DistributionServer start() throws IOException, InterruptedException {
         Files.createDirectories(dir);
         prepare();
+        for (int attempt = 1; ; attempt++) {
+            long logStart = logSize();
+            launch();
+            if (awaitReady(logStart)) {
+                return this;
+            }
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor();
+            if (attempt == 3) {
+                throw new IllegalStateException(name + " found a port taken three times; log " + log + ":\n" + tail(60));
+            }
+            int oldHttp = httpPort;
+            int oldSecond = secondPort;
+            choosePorts();
+            Files.writeString(log, "--- test harness: port " + oldHttp + " or " + oldSecond + " was taken; starting again on "
+                    + httpPort + " and " + secondPort + "\n", java.nio.file.StandardOpenOption.APPEND);
+        }
+    }
+
+    private void launch() throws IOException {
         ProcessBuilder pb = command();
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
@@ -100,26 +132,50 @@ public abstract class DistributionServer implements AutoCloseable {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
         }));
-        awaitReady();
-        return this;
     }
 
-    private void awaitReady() {
+    /**
+     * True once the WAR answers on both ports; false if the server logged, after {@code logStart}
+     * bytes of its log, that it could not bind one of them.
+     */
+    private boolean awaitReady(long logStart) {
         try {
-            await("the WAR answering on ports " + httpPort + " and " + secondPort)
+            return await("the WAR answering on ports " + httpPort + " and " + secondPort)
                     .atMost(readyTimeout)
                     .pollInterval(Duration.ofMillis(250))
                     .until(() -> {
+                        if (portTaken(logStart)) {
+                            return Boolean.FALSE;
+                        }
                         if (!process.isAlive()) {
                             throw new IllegalStateException(name + " exited with " + process.exitValue()
                                     + " before it was ready; log " + log + ":\n" + tail(60));
                         }
-                        return answersAsApp(httpPort) && answersAsApp(secondPort);
-                    });
+                        return answersAsApp(httpPort) && answersAsApp(secondPort) ? Boolean.TRUE : null;
+                    }, java.util.Objects::nonNull);
         } catch (ConditionTimeoutException e) {
             throw new IllegalStateException(name + " not ready within " + readyTimeout + "; log " + log
                     + ":\n" + tail(60), e);
         }
+    }
+
+    private long logSize() {
+        try {
+            return Files.size(log);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The container logged a failed bind since {@code from} (Jetty exits; Tomcat runs on without the connector). */
+    private boolean portTaken(long from) throws IOException {
+        if (!Files.exists(log)) {
+            return false;
+        }
+        byte[] all = Files.readAllBytes(log);
+        String since = new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from),
+                java.nio.charset.StandardCharsets.UTF_8);
+        return since.contains("Address already in use");
     }
 
     /** {@code GET /ws} without an upgrade: the app (not the container) answers 400. */
