@@ -19,6 +19,15 @@ signals=("$@")
 # keeps that), so Ctrl-C could not be tested.
 set -m
 
+# A shell started with SIGINT already ignored (itself a background job of a non-interactive
+# shell, e.g. `nohup .ci/run &`) cannot give it back to its children, set -m or not: say so and
+# leave the Ctrl-C case out, as DevServerIT does, instead of failing on the launcher.
+sigint_ignored() {
+  local mask
+  mask=$(awk '/^SigIgn:/ {print $2}' /proc/$$/status 2>/dev/null) || return 1
+  [ -n "$mask" ] && (( (16#$mask & 2) != 0 ))
+}
+
 check() {
   local signal=$1 expected out pid status
   case "$signal" in
@@ -77,5 +86,9 @@ check() {
 }
 
 for s in "${signals[@]}"; do
+  if [ "$s" = INT ] && sigint_ignored; then
+    echo "skipped: the SIGINT check (SIGINT is ignored by the shell running this script, so no child could receive it; run it from a terminal or a foreground job)"
+    continue
+  fi
   check "$s"
 done
