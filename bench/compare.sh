@@ -152,12 +152,12 @@ thread_cpu() {
   } END { print jit + 0, gc + 0, other + 0 }' /proc/"$1"/task/*/stat 2>/dev/null
 }
 
-# fanout_run ARGS...: one fanout run of the load generator; its JSON line with server_threads
+# fanout_run FANOUT-ARGS...: one fanout run of the load generator; its JSON line with server_threads
 # (the server's CPU by thread kind while the generator publishes and drains) added.
 fanout_run() {
   local err=$work/loadgen.err lineout=$work/loadgen.out before after hz
   hz=$(getconf CLK_TCK)
-  "$LOADGEN_DIR/run.sh" "${fan[@]}" "$@" >"$lineout" 2>"$err" &
+  "$LOADGEN_DIR/run.sh" "$@" >"$lineout" 2>"$err" &
   local lp=$!
   while kill -0 "$lp" 2>/dev/null && ! grep -q "publishing" "$err"; do sleep 0.05; done
   before=$(thread_cpu "$SERVER_PID")
@@ -178,8 +178,8 @@ run_row() {
   for p in "$HTTP_PORT" "$GRPC_PORT"; do
     if port_busy "$p"; then echo "compare.sh: port $p is already in use" >&2; exit 1; fi
   done
-  local common=(--ws-url "ws://127.0.0.1:$HTTP_PORT/ws" --grpc "127.0.0.1:$GRPC_PORT"
-    --jwt-secret "$AUTH_JWT_SECRET" --jwt-claim sub --wait-quiet-s "$WAIT_QUIET_S" --label "$row|$c|$run")
+  local server=(--ws-url "ws://127.0.0.1:$HTTP_PORT/ws" --grpc "127.0.0.1:$GRPC_PORT" --jwt-secret "$AUTH_JWT_SECRET" --jwt-claim sub)
+  local common=("${server[@]}" --wait-quiet-s "$WAIT_QUIET_S" --label "$row|$c|$run")
   local fan=(fanout --clients 1000 --room bench --concurrency 32)
   case $row in
     tomcat) start_tomcat "$c" ;;
@@ -190,13 +190,13 @@ run_row() {
   case $row in
     w*)
       echo "compare.sh: warming the server up with $WARM_MESSAGES publications at full speed" >&2
-      "$LOADGEN_DIR/run.sh" "${fan[@]}" --messages "$WARM_MESSAGES" --rate 0 --ws-url "ws://127.0.0.1:$HTTP_PORT/ws" \
-        --grpc "127.0.0.1:$GRPC_PORT" --jwt-secret "$AUTH_JWT_SECRET" --jwt-claim sub --label "warmup|$c|$run" >/dev/null ;;
+      "$LOADGEN_DIR/run.sh" "${fan[@]}" --messages "$WARM_MESSAGES" --rate 0 "${server[@]}" \
+        --label "warmup|$c|$run" >/dev/null ;;
   esac
   case ${row#w} in
-    full | tomcat) line=$(fanout_run --messages "$FULL_MESSAGES" --rate 0 "${common[@]}") ;;
-    r100) line=$(fanout_run --messages "$R100_MESSAGES" --rate 100 "${common[@]}") ;;
-    r20) line=$(fanout_run --messages "$R20_MESSAGES" --rate 20 "${common[@]}") ;;
+    full | tomcat) line=$(fanout_run "${fan[@]}" --messages "$FULL_MESSAGES" --rate 0 "${common[@]}") ;;
+    r100) line=$(fanout_run "${fan[@]}" --messages "$R100_MESSAGES" --rate 100 "${common[@]}") ;;
+    r20) line=$(fanout_run "${fan[@]}" --messages "$R20_MESSAGES" --rate 20 "${common[@]}") ;;
     idle) line=$("$LOADGEN_DIR/run.sh" connections --clients "$IDLE_CLIENTS" --batch 200 --hold-ms 3000 "${common[@]}") ;;
     *) echo "compare.sh: unknown row $row" >&2; exit 2 ;;
   esac

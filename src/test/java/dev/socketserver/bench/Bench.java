@@ -185,7 +185,7 @@ public final class Bench {
                             .put("server_cpu_us_per_delivery", cpuSeconds * 1e6 / Math.max(1, s.received))
                             .put("server_cpu_pct", 100 * cpuSeconds / wall)
                             .put("server_deliveries_per_write", perWrite(s.received, writes0, writes1))
-                            .put("server_jit_share", share(jit1 - jit0, cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]));
+                            .put("server_jit_share", jitShare(jit1 - jit0, cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]));
                 }
                 if (!nodes.isEmpty()) {
                     // Connections are split evenly over the nodes, so each delivers its share.
@@ -193,16 +193,16 @@ public final class Bench {
                     List<Double> perDelivery = new ArrayList<>();
                     List<Double> pct = new ArrayList<>();
                     List<Double> deliveriesPerWrite = new ArrayList<>();
-                    List<Double> jitShare = new ArrayList<>();
+                    List<Double> jitShares = new ArrayList<>();
                     for (int i = 0; i < nodes.size(); i++) {
-                        jitShare.add(share(nodeJit1[i] - nodeJit0[i], nodes1[i] - nodes0[i]));
+                        jitShares.add(jitShare(nodeJit1[i] - nodeJit0[i], nodes1[i] - nodes0[i]));
                         double sec = (nodes1[i] - nodes0[i]) / (double) nodes.get(i).clockTick;
                         perDelivery.add(sec * 1e6 / Math.max(1, share));
                         pct.add(100 * sec / wall);
                         deliveriesPerWrite.add(perWrite(Math.round(share), nodeWrites0[i], nodeWrites1[i]));
                     }
                     out.put("node_cpu_us_per_delivery", perDelivery).put("node_cpu_pct", pct)
-                            .put("node_deliveries_per_write", deliveriesPerWrite).put("node_jit_share", jitShare);
+                            .put("node_deliveries_per_write", deliveriesPerWrite).put("node_jit_share", jitShares);
                 }
                 if (redis != null) {
                     double sec = (redis1 - redis0) / (double) redis.clockTick;
@@ -235,7 +235,7 @@ public final class Bench {
          * The JIT compiler threads' share of a server's CPU in the window (the young JVM's
          * compilation, not delivery work), or null when the server used no CPU.
          */
-        private static Double share(long jitTicks, long allTicks) {
+        private static Double jitShare(long jitTicks, long allTicks) {
             return allTicks <= 0 ? null : jitTicks / (double) allTicks;
         }
 

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -116,7 +117,7 @@ public abstract class DistributionServer implements AutoCloseable {
             int oldSecond = secondPort;
             choosePorts();
             Files.writeString(log, "--- test harness: port " + oldHttp + " or " + oldSecond + " was taken; starting again on "
-                    + httpPort + " and " + secondPort + "\n", java.nio.file.StandardOpenOption.APPEND);
+                    + httpPort + " and " + secondPort + "\n", StandardOpenOption.APPEND);
         }
     }
 
@@ -140,19 +141,20 @@ public abstract class DistributionServer implements AutoCloseable {
      */
     private boolean awaitReady(long logStart) {
         try {
-            return await("the WAR answering on ports " + httpPort + " and " + secondPort)
+            await("the WAR answering on ports " + httpPort + " and " + secondPort)
                     .atMost(readyTimeout)
                     .pollInterval(Duration.ofMillis(250))
                     .until(() -> {
                         if (portTaken(logStart)) {
-                            return Boolean.FALSE;
+                            return true;
                         }
                         if (!process.isAlive()) {
                             throw new IllegalStateException(name + " exited with " + process.exitValue()
                                     + " before it was ready; log " + log + ":\n" + tail(60));
                         }
-                        return answersAsApp(httpPort) && answersAsApp(secondPort) ? Boolean.TRUE : null;
-                    }, java.util.Objects::nonNull);
+                        return answersAsApp(httpPort) && answersAsApp(secondPort);
+                    });
+            return !portTaken(logStart);
         } catch (ConditionTimeoutException e) {
             throw new IllegalStateException(name + " not ready within " + readyTimeout + "; log " + log
                     + ":\n" + tail(60), e);
@@ -168,14 +170,18 @@ public abstract class DistributionServer implements AutoCloseable {
     }
 
     /** The container logged a failed bind since {@code from} (Jetty exits; Tomcat runs on without the connector). */
-    private boolean portTaken(long from) throws IOException {
+    private boolean portTaken(long from) {
         if (!Files.exists(log)) {
             return false;
         }
-        byte[] all = Files.readAllBytes(log);
-        String since = new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from),
-                java.nio.charset.StandardCharsets.UTF_8);
-        return since.contains("Address already in use");
+        byte[] all;
+        try {
+            all = Files.readAllBytes(log);
+        } catch (IOException e) {
+            return false;
+        }
+        int start = (int) Math.min(from, all.length);
+        return new String(all, start, all.length - start, StandardCharsets.UTF_8).contains("Address already in use");
     }
 
     /** {@code GET /ws} without an upgrade: the app (not the container) answers 400. */
