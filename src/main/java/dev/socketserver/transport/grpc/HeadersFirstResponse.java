@@ -26,8 +26,9 @@ import java.util.function.Supplier;
  * the headers and after the message, then completes the call with the trailers, which costs
  * three writes to the connection (three HTTP/2 passes, three system calls) for every call. For a
  * unary call, {@link #flushBuffer} only releases the held headers; the container sends headers,
- * message and trailers together when the call completes (Jetty in one write). A response larger than the container's buffer still goes out as it is written.
- * Streaming calls (health watch, reflection) flush as grpc-servlet asks.
+ * message and trailers together when the call completes (Jetty in one write). A response
+ * larger than the container's buffer still goes out as it is written. Streaming calls (health
+ * watch, reflection) flush as grpc-servlet asks.
  *
  * <p>Contract: headers added before {@link #setTrailerFields} are held back until then, and
  * reach the client as headers (grpc-servlet's ordinary response: headers, trailer supplier,
