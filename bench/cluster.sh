@@ -21,7 +21,12 @@
 # measure warm JVMs: at 100 msg/s the JIT keeps compiling the gRPC and HTTP/2 stack for about two
 # minutes). RATE_WARMUP_RATE: the rate of the rate load's warm-up (default RATE; "full" = as fast
 # as possible, so that a node has served the ~10,000 calls the JIT needs before it compiles the
-# per-call gRPC path, and the window at RATE measures warm JVMs).
+# per-call gRPC path, and the window at RATE measures warm JVMs). NODE_ENV: extra VAR=VALUE
+# settings for the two cluster nodes only (e.g. "WRITER_THREADS=1"); NODE_JAVA_OPTS: extra JVM
+# options for them (e.g. "-XX:ActiveProcessorCount=1": each node sized to its share of the machine).
+# SERVER_NICE: a nice value (e.g. 5) for every server process, single node, cluster nodes and Redis
+# alike, so that the generator, which stands in for clients on other machines, is not starved by
+# them on a saturated machine (default: none, everything at the same priority).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +42,11 @@ RATE_WARMUP_RATE=${RATE_WARMUP_RATE:-$RATE}
 PUBLISH_TO=${PUBLISH_TO:-one spread}
 LOADS=${LOADS:-full rate}
 PORT_BASE=${PORT_BASE:-3100}
+NODE_ENV=${NODE_ENV:-}
+NODE_JAVA_OPTS=${NODE_JAVA_OPTS:-}
+SERVER_NICE=${SERVER_NICE:-}
+nice_cmd=()
+if [ -n "$SERVER_NICE" ]; then nice_cmd=(nice -n "$SERVER_NICE"); fi
 OUT=target/bench
 RESULTS=${RESULTS:-$OUT/cluster.jsonl}
 mkdir -p "$OUT"
@@ -69,15 +79,16 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # start_node NAME HTTP_PORT GRPC_PORT [VAR=VALUE...]  -> sets NODE_PID
 start_node() {
-  local name=$1 http=$2 grpc=$3
+  local name=$1 http=$2 grpc=$3 java_opts=
   shift 3
+  if [ "$name" != single ]; then java_opts=$NODE_JAVA_OPTS; fi
   local p log="$OUT/cluster-$name.log"
   for p in "$http" "$grpc"; do
     if port_busy "$p"; then echo "cluster.sh: port $p is in use (set PORT_BASE)" >&2; exit 1; fi
   done
   # shellcheck disable=SC2086
-  env HTTP_PORT="$http" GRPC_PORT="$grpc" PING_INTERVAL=1h "$@" \
-    java -Xmx"$SERVER_HEAP" -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -cp "$CP" \
+  "${nice_cmd[@]}" env HTTP_PORT="$http" GRPC_PORT="$grpc" PING_INTERVAL=1h "$@" \
+    java -Xmx"$SERVER_HEAP" $java_opts -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -cp "$CP" \
     -Dsocketserver.war=target/socket-server.war dev.socketserver.DevServer >"$log" 2>&1 &
   NODE_PID=$!
   PIDS+=("$NODE_PID")
@@ -92,7 +103,7 @@ start_node() {
 start_redis() {
   REDIS_PORT=$((PORT_BASE + 10))
   if port_busy "$REDIS_PORT"; then echo "cluster.sh: port $REDIS_PORT is in use" >&2; exit 1; fi
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+  "${nice_cmd[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
     >"$OUT/cluster-redis.log" 2>&1 &
   REDIS_PID=$!
   PIDS+=("$REDIS_PID")
@@ -136,10 +147,10 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
       start_redis
       prefix="bench-$RANDOM$RANDOM"
       start_node n1 $((PORT_BASE + 2)) $((PORT_BASE + 3)) BROKER=redis NODE_ID=n1 \
-        REDIS_ADDRESSES="redis://127.0.0.1:$REDIS_PORT" REDIS_PREFIX="$prefix"
+        REDIS_ADDRESSES="redis://127.0.0.1:$REDIS_PORT" REDIS_PREFIX="$prefix" $NODE_ENV
       n1=$NODE_PID
       start_node n2 $((PORT_BASE + 4)) $((PORT_BASE + 5)) BROKER=redis NODE_ID=n2 \
-        REDIS_ADDRESSES="redis://127.0.0.1:$REDIS_PORT" REDIS_PREFIX="$prefix"
+        REDIS_ADDRESSES="redis://127.0.0.1:$REDIS_PORT" REDIS_PREFIX="$prefix" $NODE_ENV
       n2=$NODE_PID
       sleep 1
       case $publish_to in
