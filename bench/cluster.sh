@@ -26,7 +26,11 @@
 # options for them (e.g. "-XX:ActiveProcessorCount=1": each node sized to its share of the machine).
 # SERVER_NICE: a nice value (e.g. 5) for every server process, single node, cluster nodes and Redis
 # alike, so that the generator, which stands in for clients on other machines, is not starved by
-# them on a saturated machine (default: none, everything at the same priority).
+# them on a saturated machine (default: none, everything at the same priority). REDIS_NICE: the
+# nice value for Redis alone (e.g. -10, which needs root: Redis given the CPU first, as on a
+# machine of its own; default SERVER_NICE). NODE_CPUS: two CPU lists, one per cluster node (e.g.
+# "0 1": n1 pinned to CPU 0 and n2 to CPU 1 with taskset, as if each had a machine of its own;
+# the single node, Redis and the generator are not pinned).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +51,13 @@ NODE_JAVA_OPTS=${NODE_JAVA_OPTS:-}
 SERVER_NICE=${SERVER_NICE:-}
 nice_cmd=()
 if [ -n "$SERVER_NICE" ]; then nice_cmd=(nice -n "$SERVER_NICE"); fi
+NODE_CPUS=${NODE_CPUS:-}
+# shellcheck disable=SC2206
+node_cpus=($NODE_CPUS)
+if [ -n "$NODE_CPUS" ] && [ ${#node_cpus[@]} -ne 2 ]; then echo "cluster.sh: NODE_CPUS takes two CPU lists" >&2; exit 1; fi
+REDIS_NICE=${REDIS_NICE:-$SERVER_NICE}
+redis_nice_cmd=()
+if [ -n "$REDIS_NICE" ]; then redis_nice_cmd=(nice -n "$REDIS_NICE"); fi
 OUT=target/bench
 RESULTS=${RESULTS:-$OUT/cluster.jsonl}
 mkdir -p "$OUT"
@@ -81,13 +92,18 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 start_node() {
   local name=$1 http=$2 grpc=$3 java_opts=
   shift 3
+  local pin=()
   if [ "$name" != single ]; then java_opts=$NODE_JAVA_OPTS; fi
+  case "$name:$NODE_CPUS" in
+    n1:?*) pin=(taskset -c "${node_cpus[0]}") ;;
+    n2:?*) pin=(taskset -c "${node_cpus[1]}") ;;
+  esac
   local p log="$OUT/cluster-$name.log"
   for p in "$http" "$grpc"; do
     if port_busy "$p"; then echo "cluster.sh: port $p is in use (set PORT_BASE)" >&2; exit 1; fi
   done
   # shellcheck disable=SC2086
-  "${nice_cmd[@]}" env HTTP_PORT="$http" GRPC_PORT="$grpc" PING_INTERVAL=1h "$@" \
+  "${pin[@]}" "${nice_cmd[@]}" env HTTP_PORT="$http" GRPC_PORT="$grpc" PING_INTERVAL=1h "$@" \
     java -Xmx"$SERVER_HEAP" $java_opts -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -cp "$CP" \
     -Dsocketserver.war=target/socket-server.war dev.socketserver.DevServer >"$log" 2>&1 &
   NODE_PID=$!
@@ -103,7 +119,7 @@ start_node() {
 start_redis() {
   REDIS_PORT=$((PORT_BASE + 10))
   if port_busy "$REDIS_PORT"; then echo "cluster.sh: port $REDIS_PORT is in use" >&2; exit 1; fi
-  "${nice_cmd[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+  "${redis_nice_cmd[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
     >"$OUT/cluster-redis.log" 2>&1 &
   REDIS_PID=$!
   PIDS+=("$REDIS_PID")
