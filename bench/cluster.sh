@@ -24,6 +24,11 @@
 # per-call gRPC path, and the window at RATE measures warm JVMs). NODE_ENV: extra VAR=VALUE
 # settings for the two cluster nodes only (e.g. "WRITER_THREADS=1"); NODE_JAVA_OPTS: extra JVM
 # options for them (e.g. "-XX:ActiveProcessorCount=1": each node sized to its share of the machine).
+# SERVER_JAVA_OPTS: extra JVM options for every server, the single node and the cluster nodes alike
+# (e.g. a garbage collector; NODE_JAVA_OPTS come after them). BENCH_JAVA_OPTS: the load
+# generator's JVM options (default "-Xms$BENCH_HEAP -XX:NewRatio=1": a young generation of half its
+# heap, so that after the collection it runs just before the window it does not collect again in
+# it; its own pauses would delay every delivery in flight).
 # SERVER_NICE: a nice value (e.g. 5) for every server process, single node, cluster nodes and Redis
 # alike, so that the generator, which stands in for clients on other machines, is not starved by
 # them on a saturated machine (default: none, everything at the same priority). REDIS_NICE: the
@@ -48,6 +53,8 @@ LOADS=${LOADS:-full rate}
 PORT_BASE=${PORT_BASE:-3100}
 NODE_ENV=${NODE_ENV:-}
 NODE_JAVA_OPTS=${NODE_JAVA_OPTS:-}
+SERVER_JAVA_OPTS=${SERVER_JAVA_OPTS:-}
+BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS--Xms$BENCH_HEAP -XX:NewRatio=1}
 SERVER_NICE=${SERVER_NICE:-}
 nice_cmd=()
 if [ -n "$SERVER_NICE" ]; then nice_cmd=(nice -n "$SERVER_NICE"); fi
@@ -90,10 +97,10 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # start_node NAME HTTP_PORT GRPC_PORT [VAR=VALUE...]  -> sets NODE_PID
 start_node() {
-  local name=$1 http=$2 grpc=$3 java_opts=
+  local name=$1 http=$2 grpc=$3 java_opts=$SERVER_JAVA_OPTS
   shift 3
   local pin=()
-  if [ "$name" != single ]; then java_opts=$NODE_JAVA_OPTS; fi
+  if [ "$name" != single ]; then java_opts+=" $NODE_JAVA_OPTS"; fi
   case "$name:$NODE_CPUS" in
     n1:?*) pin=(taskset -c "${node_cpus[0]}") ;;
     n2:?*) pin=(taskset -c "${node_cpus[1]}") ;;
@@ -134,7 +141,7 @@ bench() {
   local label=$1
   shift
   # shellcheck disable=SC2086
-  java -Xmx"$BENCH_HEAP" -XX:+UseParallelGC -cp "$CP" dev.socketserver.bench.Bench --label "$label" "$@"
+  java -Xmx"$BENCH_HEAP" -XX:+UseParallelGC $BENCH_JAVA_OPTS -cp "$CP" dev.socketserver.bench.Bench --label "$label" "$@"
 }
 
 loads=("full:--messages $FULL_MESSAGES --inflight 64 --warmup $FULL_WARMUP"

@@ -120,6 +120,11 @@ public final class Bench {
                     awaitDeliveries(stats::warmupReceived, expected);
                     log("warm-up: " + stats.warmupReceived() + " of " + expected + " deliveries");
                 }
+                // The generator stands in for clients on other machines: its own pauses must not
+                // fall in the window. A collection now starts the window with an empty young
+                // generation (with the cluster script's, it then lasts minutes).
+                System.gc();
+                GcTotals gc0 = GcTotals.now();
                 long[] cpu0 = proc != null ? proc.userSystemTicks() : null;
                 long[] nodes0 = nodes.stream().mapToLong(ProcStats::cpuTicks).toArray();
                 long jit0 = proc != null ? proc.jitTicks() : 0;
@@ -152,6 +157,7 @@ public final class Bench {
                 long[] self1 = ProcStats.selfUserSystemTicks();
                 long reads1 = stats.reads();
                 java.util.Map<String, Long> threads1 = ProcStats.selfTicksByThread();
+                GcTotals gc1 = GcTotals.now();
                 if (proc != null && opts.jfrFile != null) {
                     proc.jfrStop();
                 }
@@ -215,7 +221,8 @@ public final class Bench {
                         .put("client_cpu_us_per_delivery", clientCpu * 1e6 / Math.max(1, s.received))
                         .put("client_cpu_sys_pct_of_cpu", 100 * clientSys / Math.max(clientCpu, 1e-9))
                         .put("client_deliveries_per_read", s.received / (double) Math.max(1, reads1 - reads0))
-                        .put("client_cpu_s_by_thread", cpuByThread(threads0, threads1));
+                        .put("client_cpu_s_by_thread", cpuByThread(threads0, threads1))
+                        .put("client_gc_count", gc1.count() - gc0.count()).put("client_gc_ms", gc1.millis() - gc0.millis());
                 if (opts.stall > 0) {
                     out.put("stalled", opts.stall).put("stalled_received", s.stalledReceived)
                             .put("stalled_closed", Stats.snapshot(stats.stalledCloseCodes));
@@ -237,6 +244,19 @@ public final class Bench {
          */
         private static Double jitShare(long jitTicks, long allTicks) {
             return allTicks <= 0 ? null : jitTicks / (double) allTicks;
+        }
+
+        /** The generator's own collections so far: how many, and their total time. */
+        private record GcTotals(long count, long millis) {
+            static GcTotals now() {
+                long count = 0;
+                long millis = 0;
+                for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+                    count += Math.max(0, gc.getCollectionCount());
+                    millis += Math.max(0, gc.getCollectionTime());
+                }
+                return new GcTotals(count, millis);
+            }
         }
 
         /** CPU seconds per thread group between two {@link ProcStats#selfTicksByThread()} readings. */
